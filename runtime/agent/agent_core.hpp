@@ -1,0 +1,103 @@
+#pragma once
+// What an agent does with a message, free of actors and NATS: parse, check
+// the lifecycle, change state, and say what to reply or what to ask the
+// model. The agent actor wraps it; unit tests drive it directly.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "agent/command.hpp"
+#include "agent/lifecycle.hpp"
+#include "config/fleet_config.hpp"
+#include "provider/model_provider.hpp"
+#include "routing/inbound_message.hpp"
+
+namespace agent_runtime {
+
+/// Which runtime serves an agent, for ping replies.
+struct runtime_identity {
+  std::string version;
+  /// host:pid, to tell runtimes on one NATS apart.
+  std::string instance;
+};
+
+/// What an agent has seen since it started.
+struct agent_counters {
+  std::uint64_t inbox = 0;
+  std::uint64_t broadcast = 0;
+  std::uint64_t agent_ref = 0;
+  /// Requests answered with status ok.
+  std::uint64_t ok = 0;
+  /// Requests answered (or, without a reply subject, ended) with an error.
+  std::uint64_t errors = 0;
+  /// Of the errors, those caused by a payload that is not a valid command.
+  std::uint64_t bad_input = 0;
+};
+
+/// The agent's state and its handling of commands.
+class agent_core {
+public:
+  /// What handling one message produced: a reply to send now, or a
+  /// request for the model whose result `finish` turns into the reply.
+  struct outcome {
+    std::optional<std::string> reply;
+    std::optional<chat_request> completion;
+  };
+
+  agent_core(agent_definition definition, runtime_identity identity);
+
+  /// Handles one message.
+  outcome handle(const inbound_message& message);
+
+  /// The reply to a SendMessage once the model has answered.
+  std::string finish(const chat_request& request, const chat_result& result);
+
+  /// The reply for a request whose handling threw `what`.
+  std::string internal_error(const inbound_message& message, const std::string& what);
+
+  /// Logs the `Metrics:` line operators grep for.
+  void log_metrics() const;
+
+  const agent_definition& definition() const {
+    return definition_;
+  }
+
+  lifecycle state() const {
+    return state_;
+  }
+
+  const agent_counters& counters() const {
+    return counters_;
+  }
+
+  const model_config& model() const {
+    return model_;
+  }
+
+private:
+  std::string run(const command& cmd, const inbound_message& message,
+                  std::optional<chat_request>& completion);
+  std::string ping_reply() const;
+  std::string notice_reply() const;
+  std::string ok_reply(const char* command_name) const;
+  std::string error_reply(const inbound_message& message, const std::string& why,
+                          bool bad_input);
+  std::string change_state(lifecycle_event event, const char* command_name,
+                           const inbound_message& message, const std::string& reason);
+  chat_request make_chat_request(const send_message& cmd) const;
+  void count(subject_kind kind);
+
+  agent_definition definition_;
+  runtime_identity identity_;
+  lifecycle state_ = lifecycle::active;
+  model_config model_;
+  std::string person_id_;
+  agent_counters counters_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace agent_runtime

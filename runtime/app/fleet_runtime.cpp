@@ -1,0 +1,136 @@
+#include "app/fleet_runtime.hpp"
+
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "app/log.hpp"
+#include "app/version.hpp"
+#include "bridge/nats_bridge.hpp"
+#include "routing/route_table.hpp"
+#include "supervision/atoms.hpp"
+#include "supervision/supervisor_actor.hpp"
+
+namespace agent_runtime {
+namespace {
+
+std::string instance_name() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+std::unique_ptr<caf::actor_system_config> actor_config(const runtime_options& options) {
+  auto config = std::make_unique<caf::actor_system_config>();
+  // Measured: the sharing policy with few threads beats work stealing for
+  // short handlers fed from outside threads.
+  config->set("scheduler.policy", caf::atom("sharing"));
+  config->set("scheduler.max-threads", options.scheduler_threads);
+  return config;
+}
+
+} // namespace
+
+struct fleet_runtime::impl {
+  fleet_config fleet;
+  runtime_options options;
+  std::shared_ptr<spdlog::logger> log = component_logger("runtime");
+  std::unique_ptr<nats_bridge> bridge;
+  route_table routes;
+  std::unique_ptr<caf::actor_system_config> actor_config;
+  std::unique_ptr<caf::actor_system> system;
+  caf::actor supervisor;
+  std::size_t agents = 0;
+  bool running = false;
+
+  void start_actors() {
+    actor_config = agent_runtime::actor_config(options);
+    system = std::make_unique<caf::actor_system>(*actor_config);
+    fleet_services services{&routes, bridge.get(), provider_registry::with_builtin_providers(),
+                            {version_string, instance_name()}};
+    supervisor = system->spawn(supervisor_actor, fleet, services);
+
+    caf::scoped_actor self{*system};
+    self->request(supervisor, std::chrono::seconds(30), ready_atom::value)
+      .receive([&](std::size_t n) { agents = n; },
+               [&](caf::error& err) {
+                 throw std::runtime_error("the fleet did not start: " + system->render(err));
+               });
+  }
+
+  void stop_actors() {
+    caf::scoped_actor self{*system};
+    self->request(supervisor, options.stop_limit, shutdown_atom::value)
+      .receive([&](std::size_t) {},
+               [&](caf::error& err) {
+                 log->error("[runtime] agents did not stop in time error={}",
+                            system->render(err));
+               });
+    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+    supervisor = nullptr;
+  }
+};
+
+fleet_runtime::fleet_runtime(fleet_config fleet, runtime_options options)
+  : impl_(std::make_unique<impl>()) {
+  impl_->fleet = std::move(fleet);
+  impl_->options = std::move(options);
+}
+
+fleet_runtime::~fleet_runtime() {
+  stop();
+}
+
+void fleet_runtime::start() {
+  auto& d = *impl_;
+  const auto began = std::chrono::steady_clock::now();
+  d.running = true;
+  try {
+    d.bridge = std::make_unique<nats_bridge>(bridge_options{d.options.nats_url});
+    for (const cluster_spec& cluster : d.fleet.clusters) {
+      for (const agent_definition& agent : cluster.agents)
+        d.routes.add_agent(agent.name, agent.id, d.fleet.settings.queue_group);
+    }
+    d.start_actors();
+    for (const subject_route& route : d.routes.routes())
+      d.bridge->subscribe(route, d.routes);
+  } catch (...) {
+    // Never half a fleet: undo what started, then report.
+    stop();
+    throw;
+  }
+
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - began);
+  d.log->info("[runtime] ready agents={} clusters={} nats={} took_ms={}", d.agents,
+              d.fleet.clusters.size(), d.bridge->connected_url(), took.count());
+}
+
+void fleet_runtime::stop() {
+  auto& d = *impl_;
+  if (!d.running)
+    return;
+  d.running = false;
+  d.log->info("[runtime] stopping: draining subscriptions");
+  if (d.bridge)
+    d.bridge->drain(d.options.stop_limit);
+  if (d.supervisor)
+    d.stop_actors();
+  if (d.bridge)
+    d.bridge->close(std::chrono::milliseconds(2000));
+  d.system.reset();
+  d.bridge.reset();
+  d.log->info("[runtime] stopped");
+}
+
+std::string fleet_runtime::nats_url() const {
+  return impl_->bridge ? impl_->bridge->connected_url() : impl_->options.nats_url;
+}
+
+std::size_t fleet_runtime::agent_count() const {
+  return impl_->agents;
+}
+
+} // namespace agent_runtime

@@ -1,0 +1,51 @@
+#pragma once
+// The whole fleet in one object: the actor system, the route table and the
+// NATS bridge, started and stopped in the right order. The program and the
+// in-process integration tests both drive it.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/fleet_config.hpp"
+
+namespace agent_runtime {
+
+/// How to run the fleet.
+struct runtime_options {
+  std::string nats_url;
+  /// CAF scheduler threads.
+  std::size_t scheduler_threads = 2;
+  /// How long a stop waits for queued work before it gives up.
+  std::chrono::milliseconds stop_limit{10000};
+};
+
+/// A running fleet.
+class fleet_runtime {
+public:
+  fleet_runtime(fleet_config fleet, runtime_options options);
+  ~fleet_runtime();
+
+  fleet_runtime(const fleet_runtime&) = delete;
+  fleet_runtime& operator=(const fleet_runtime&) = delete;
+
+  /// Connects to NATS, starts every actor and subscribes every agent's
+  /// subjects; returns once all agents serve. Throws std::runtime_error.
+  void start();
+
+  /// Stops taking messages, lets every agent finish what it accepted, logs
+  /// the final metrics and closes the connection. Safe to call twice.
+  void stop();
+
+  /// The URL of the NATS server connected to.
+  std::string nats_url() const;
+
+  /// Number of agents serving.
+  std::size_t agent_count() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace agent_runtime

@@ -1,0 +1,119 @@
+// agent-runtime: the whole fleet of agents in one process, served over NATS.
+
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "app/fleet_runtime.hpp"
+#include "app/log.hpp"
+#include "app/version.hpp"
+#include "embedded/nats_server_process.hpp"
+
+namespace {
+
+using namespace agent_runtime;
+
+/// Exit codes scripts can rely on.
+enum exit_code : int { ok = 0, failure = 1, usage = 2, config = 3, nats = 4 };
+
+struct cli_options {
+  std::string config = "clusters.yaml";
+  std::string nats_url;
+  std::string log_level = "info";
+};
+
+/// The NATS URL to use: the flag, then NATS_URL, then the config; empty
+/// means start our own server.
+std::string choose_nats_url(const cli_options& cli, const fleet_config& fleet) {
+  if (!cli.nats_url.empty())
+    return cli.nats_url;
+  if (const char* env = std::getenv("NATS_URL"); env && *env)
+    return env;
+  return fleet.settings.nats_url;
+}
+
+/// Blocks until SIGINT or SIGTERM; one that came during start-up counts.
+void wait_for_signal(boost::asio::io_context& io, boost::asio::signal_set& signals,
+                     spdlog::logger& log) {
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (!error)
+      log.info("[runtime] received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  io.run();
+}
+
+int run(const cli_options& cli) {
+  auto log = component_logger("runtime");
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  fleet_config fleet;
+  try {
+    fleet = load_fleet_config(cli.config);
+  } catch (const config_error& e) {
+    component_logger("config")->error("config error: {}", e.what());
+    return config;
+  }
+  log->info("[runtime] agent-runtime {} config={} clusters={} agents={}", version_string,
+            cli.config, fleet.clusters.size(), fleet.agent_count());
+
+  std::optional<nats_server_process> embedded;
+  std::string url = choose_nats_url(cli, fleet);
+  if (url.empty()) {
+    try {
+      embedded.emplace();
+    } catch (const std::exception& e) {
+      component_logger("nats")->error("[nats-server] cannot start the embedded server: {}",
+                                      e.what());
+      return nats;
+    }
+    url = embedded->url();
+    component_logger("nats")->info("[nats-server] started embedded server url={} pid={}", url,
+                                   embedded->pid());
+  }
+
+  fleet_runtime runtime(std::move(fleet), runtime_options{url});
+  try {
+    runtime.start();
+  } catch (const std::exception& e) {
+    log->error("[runtime] start-up failed: {}", e.what());
+    return nats;
+  }
+  wait_for_signal(io, signals, *log);
+  runtime.stop();
+  if (embedded) {
+    embedded->stop();
+    component_logger("nats")->info("[nats-server] embedded server stopped");
+  }
+  return ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  cli_options cli;
+  CLI::App app{"agent-runtime: a fleet of AI agents as actors in one process, served over NATS"};
+  app.set_version_flag("--version", std::string("agent-runtime ") + version_string);
+  app.add_option("-c,--config", cli.config, "the fleet's clusters.yaml")->capture_default_str();
+  app.add_option("--nats", cli.nats_url,
+                 "NATS server URL (also NATS_URL); without one the runtime starts its own "
+                 "nats-server on loopback");
+  app.add_option("--log-level", cli.log_level, "trace, debug, info, warn, error or off")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? ok : usage;
+  }
+  set_log_level(cli.log_level);
+  try {
+    return run(cli);
+  } catch (const std::exception& e) {
+    component_logger("runtime")->critical("[runtime] stopped by an unexpected error: {}", e.what());
+    return failure;
+  }
+}

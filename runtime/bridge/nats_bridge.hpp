@@ -1,0 +1,74 @@
+#pragma once
+// The one place that speaks nats.c: connects, subscribes each agent's
+// subjects, hands messages to the dispatcher from nats.c's delivery threads,
+// and publishes replies. A natsStatus is turned into words here and nowhere
+// else.
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "routing/subject_route.hpp"
+
+struct __natsConnection;
+struct __natsSubscription;
+struct __natsMsg;
+
+namespace agent_runtime {
+
+/// A NATS operation failed; the message says which and why.
+class bridge_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// How to reach NATS.
+struct bridge_options {
+  std::string url;
+  /// The connection's name, as the server's monitoring shows it.
+  std::string name = "agent-runtime";
+  std::chrono::milliseconds connect_timeout{2000};
+};
+
+/// A NATS connection serving the fleet's subscriptions.
+class nats_bridge : public reply_sink {
+public:
+  /// Connects; throws `bridge_error` when NATS cannot be reached.
+  explicit nats_bridge(bridge_options options);
+  ~nats_bridge() override;
+
+  nats_bridge(const nats_bridge&) = delete;
+  nats_bridge& operator=(const nats_bridge&) = delete;
+
+  /// Subscribes `route` in its queue group; messages go to `dispatcher`,
+  /// which must outlive the subscription. Throws `bridge_error`.
+  void subscribe(const subject_route& route, message_dispatcher& dispatcher);
+
+  /// Stops taking messages: every subscription is drained (what NATS already
+  /// delivered still reaches the dispatcher), waiting up to `limit`.
+  void drain(std::chrono::milliseconds limit);
+
+  /// Sends what is buffered and closes the connection.
+  void close(std::chrono::milliseconds flush_limit);
+
+  bool publish(const std::string& subject, const std::string& payload) override;
+
+  /// The URL of the server connected to.
+  std::string connected_url() const;
+
+private:
+  struct subscription;
+  static void on_message(__natsConnection* nc, __natsSubscription* sub, __natsMsg* msg,
+                         void* closure);
+
+  bridge_options options_;
+  __natsConnection* connection_ = nullptr;
+  std::vector<std::unique_ptr<subscription>> subscriptions_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace agent_runtime

@@ -1,0 +1,59 @@
+#include "routing/route_table.hpp"
+
+#include <mutex>
+
+#include <caf/send.hpp>
+
+#include "routing/subjects.hpp"
+#include "supervision/atoms.hpp"
+
+namespace agent_runtime {
+
+std::vector<subject_route> route_table::add_agent(const std::string& name, const std::string& id,
+                                                  const std::string& queue_group_prefix) {
+  const std::size_t index = slots_.size();
+  slots_.push_back(std::make_unique<slot>());
+  slots_.back()->name = name;
+  index_.emplace(name, index);
+
+  const std::string group = subjects::queue_group(queue_group_prefix, name);
+  std::vector<subject_route> added = {
+    {subjects::inbox(name), group, subject_kind::inbox, name, index},
+    {subjects::broadcast(), group, subject_kind::broadcast, name, index},
+    {subjects::agent_ref(id), group, subject_kind::agent_ref, name, index},
+  };
+  routes_.insert(routes_.end(), added.begin(), added.end());
+  return added;
+}
+
+route_table::slot* route_table::find(const std::string& agent) const {
+  auto it = index_.find(agent);
+  return it == index_.end() ? nullptr : slots_[it->second].get();
+}
+
+void route_table::point(const std::string& agent, caf::actor actor) {
+  slot* s = find(agent);
+  if (!s)
+    return;
+  std::unique_lock<std::shared_mutex> guard(s->mutex);
+  s->actor = std::move(actor);
+}
+
+caf::actor route_table::current(const std::string& agent) const {
+  slot* s = find(agent);
+  if (!s)
+    return {};
+  std::shared_lock<std::shared_mutex> guard(s->mutex);
+  return s->actor;
+}
+
+bool route_table::dispatch(const subject_route& route, inbound_message&& message) {
+  slot& s = *slots_.at(route.slot);
+  std::shared_lock<std::shared_mutex> guard(s.mutex);
+  if (!s.actor)
+    return false;
+  caf::anon_send(s.actor, incoming_atom::value, std::move(message));
+  return true;
+}
+
+} // namespace agent_runtime

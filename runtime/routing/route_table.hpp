@@ -1,0 +1,54 @@
+#pragma once
+// The routing table: subject, then agent, then the actor that currently
+// serves that agent. Lookups come from NATS threads; re-pointing an agent at
+// another actor (a restart, a swap) takes effect for the next message.
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "routing/subject_route.hpp"
+
+namespace agent_runtime {
+
+/// Thread-safe map from subscriptions to the actors behind them.
+class route_table : public message_dispatcher {
+public:
+  /// Adds an agent (no actor yet) and its three subjects; returns them.
+  std::vector<subject_route> add_agent(const std::string& name, const std::string& id,
+                                       const std::string& queue_group_prefix);
+
+  /// Points `agent` at `actor`; an invalid handle takes it out of service.
+  void point(const std::string& agent, caf::actor actor);
+
+  /// The actor currently serving `agent`, invalid if none.
+  caf::actor current(const std::string& agent) const;
+
+  /// Every route, in the order added.
+  const std::vector<subject_route>& routes() const {
+    return routes_;
+  }
+
+  bool dispatch(const subject_route& route, inbound_message&& message) override;
+
+private:
+  struct slot {
+    std::string name;
+    mutable std::shared_mutex mutex;
+    caf::actor actor;
+  };
+
+  slot* find(const std::string& agent) const;
+
+  // Slots never move once added: routes refer to them by index and the
+  // bridge reads them from its threads while the table is re-pointed.
+  std::vector<std::unique_ptr<slot>> slots_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<subject_route> routes_;
+};
+
+} // namespace agent_runtime

@@ -1,0 +1,32 @@
+#pragma once
+// The messages the fleet's actors exchange.
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include "provider/model_provider.hpp"
+#include "routing/inbound_message.hpp"
+
+namespace agent_runtime {
+
+/// A message from NATS for an agent.
+using incoming_atom = caf::atom_constant<caf::atom("incoming")>;
+/// A model's answer coming back to its agent.
+using completed_atom = caf::atom_constant<caf::atom("completed")>;
+/// Finish what is queued, then stop.
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+/// Answer once everything below has started.
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+
+/// A model request in flight, and where its reply goes.
+struct completion {
+  std::string reply_subject;
+  chat_request request;
+  chat_result result;
+};
+
+} // namespace agent_runtime
+
+// These never leave the process, so they need no serialization.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::inbound_message)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::completion)

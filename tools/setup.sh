@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what agent-runtime needs to build, run and test on Debian 12.
+# Safe to run again: it only asks apt for packages that are missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libcaf-dev libnats-dev nats-server
+  libboost-dev libboost-system-dev
+  libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
+  libcli11-dev libsystemd-dev doctest-dev
+  clang-format nodejs npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    # node and npm may come from outside Debian's packages; a working one will do
+    if [[ "$p" == nodejs ]] && command -v node >/dev/null; then continue; fi
+    if [[ "$p" == npm ]] && command -v npm >/dev/null; then continue; fi
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
