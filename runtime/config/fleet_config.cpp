@@ -201,9 +201,9 @@ agent_definition read_agent(const YAML::Node& entry, const std::filesystem::path
 
   place def_place{path.string(), where.agent, 2};
   if (agent.name != where.agent)
-    def_place.fail({}, "name", "is '" + agent.name + "' but clusters.yaml says '" + where.agent + "'");
+    def_place.fail({}, "name", "is '" + agent.name + "' but " + file_place.file + " says '" + where.agent + "'");
   if (agent.id != id)
-    def_place.fail({}, "id", "is '" + agent.id + "' but clusters.yaml says '" + id + "'");
+    def_place.fail({}, "id", "is '" + agent.id + "' but " + file_place.file + " says '" + id + "'");
   return agent;
 }
 

@@ -1,0 +1,234 @@
+// agentctl: talk to a running agent-runtime fleet over NATS.
+
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nats/nats.h>
+#include <nlohmann/json.hpp>
+
+#include "config/fleet_config.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+/// Exit codes scripts can rely on.
+enum exit_code : int { ok = 0, refused = 1, usage = 2, unreachable = 4 };
+
+struct options {
+  std::string nats_url;
+  std::string config = "clusters.yaml";
+  int timeout_ms = 5000;
+  bool json_output = false;
+};
+
+/// One NATS connection for the life of the command.
+class client {
+public:
+  explicit client(const std::string& url) {
+    natsOptions* opts = nullptr;
+    natsOptions_Create(&opts);
+    natsOptions_SetURL(opts, url.c_str());
+    natsOptions_SetName(opts, "agentctl");
+    natsOptions_SetSendAsap(opts, true);
+    natsOptions_SetTimeout(opts, 2000);
+    status_ = natsConnection_Connect(&nc_, opts);
+    natsOptions_Destroy(opts);
+  }
+  ~client() {
+    natsConnection_Destroy(nc_);
+  }
+
+  bool connected() const {
+    return status_ == NATS_OK;
+  }
+  const char* error() const {
+    return natsStatus_GetText(status_);
+  }
+
+  /// The reply to `payload` on `subject`, or nothing after `timeout_ms`.
+  std::optional<std::string> request(const std::string& subject, const std::string& payload,
+                                     int timeout_ms) {
+    natsMsg* reply = nullptr;
+    natsStatus s = natsConnection_Request(&reply, nc_, subject.c_str(), payload.data(),
+                                          static_cast<int>(payload.size()), timeout_ms);
+    if (s != NATS_OK)
+      return std::nullopt;
+    std::string text(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+    natsMsg_Destroy(reply);
+    return text;
+  }
+
+private:
+  natsConnection* nc_ = nullptr;
+  natsStatus status_ = NATS_OK;
+};
+
+std::string inbox_subject(const std::string& agent, const char* kind) {
+  return "agent.to." + agent + ".from.agentctl." + kind;
+}
+
+std::string new_uuid() {
+  std::random_device device;
+  std::mt19937_64 gen(device());
+  std::uniform_int_distribution<int> hex(0, 15);
+  const char* digits = "0123456789abcdef";
+  std::string id = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+  for (char& c : id) {
+    if (c == 'x')
+      c = digits[hex(gen)];
+    else if (c == 'y')
+      c = digits[8 + hex(gen) % 4];
+  }
+  return id;
+}
+
+/// Prints a reply and turns its status into an exit code.
+int report(const std::optional<std::string>& reply, const std::string& agent, int timeout_ms,
+           bool raw) {
+  if (!reply) {
+    std::cerr << "agentctl: no reply from " << agent << " within " << timeout_ms << " ms\n";
+    return refused;
+  }
+  json parsed = json::parse(*reply, nullptr, false);
+  const bool is_ok = parsed.is_object() && parsed.value("status", "") == "ok";
+  if (raw || !parsed.is_object()) {
+    std::cout << *reply << "\n";
+  } else if (!is_ok) {
+    std::cerr << "agentctl: " << agent << ": " << parsed.value("message", *reply) << "\n";
+  } else if (parsed.contains("response")) {
+    std::cout << parsed["response"].get<std::string>() << "\n";
+  } else {
+    std::cout << parsed.dump(2) << "\n";
+  }
+  return is_ok ? ok : refused;
+}
+
+int ping_all(client& nats, const options& opt) {
+  agent_runtime::fleet_config fleet;
+  try {
+    fleet = agent_runtime::load_fleet_config(opt.config);
+  } catch (const agent_runtime::config_error& e) {
+    std::cerr << "agentctl: " << e.what() << "\n";
+    return usage;
+  }
+  json rows = json::array();
+  int missing = 0;
+  if (!opt.json_output)
+    std::cout << std::left << std::setw(24) << "CLUSTER" << std::setw(32) << "AGENT"
+              << std::setw(10) << "VERSION" << std::setw(16) << "STATE" << "ANSWERED\n";
+  for (const auto& cluster : fleet.clusters) {
+    for (const auto& agent : cluster.agents) {
+      auto reply = nats.request(inbox_subject(agent.name, "ping"), "ping", opt.timeout_ms);
+      json parsed = reply ? json::parse(*reply, nullptr, false) : json();
+      const bool answered = parsed.is_object() && parsed.value("status", "") == "ok";
+      missing += answered ? 0 : 1;
+      json row = {{"cluster", cluster.id},
+                  {"agent", agent.name},
+                  {"answered", answered},
+                  {"version", answered ? parsed.value("version", "") : ""},
+                  {"state", answered ? parsed.value("state", "") : ""}};
+      if (!opt.json_output)
+        std::cout << std::left << std::setw(24) << cluster.id << std::setw(32) << agent.name
+                  << std::setw(10) << row["version"].get<std::string>() << std::setw(16)
+                  << row["state"].get<std::string>() << (answered ? "yes" : "NO") << "\n";
+      rows.push_back(std::move(row));
+    }
+  }
+  if (opt.json_output)
+    std::cout << rows.dump(2) << "\n";
+  else
+    std::cout << (rows.size() - missing) << " of " << rows.size() << " agents answered\n";
+  return missing == 0 ? ok : refused;
+}
+
+/// The agent's id, asked of the agent itself.
+std::optional<std::string> agent_id(client& nats, const std::string& agent, int timeout_ms) {
+  auto reply = nats.request(inbox_subject(agent, "ping"), "ping", timeout_ms);
+  if (!reply)
+    return std::nullopt;
+  json parsed = json::parse(*reply, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("id"))
+    return std::nullopt;
+  return parsed["id"].get<std::string>();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  CLI::App app{"agentctl: ping, message and steer a running agent-runtime fleet"};
+  app.require_subcommand(1);
+  // Options given after the verb (agentctl ping sage --timeout 500) count too.
+  app.fallthrough();
+  app.add_option("--nats", opt.nats_url, "NATS server URL (also NATS_URL; default nats://127.0.0.1:4222)");
+  app.add_option("--timeout", opt.timeout_ms, "milliseconds to wait for each reply")
+    ->capture_default_str();
+  app.add_flag("--json", opt.json_output, "print replies as JSON, for scripts");
+
+  std::string agent;
+  bool all = false;
+  auto* ping = app.add_subcommand("ping", "ping one agent, or every agent with --all");
+  ping->add_option("agent", agent, "the agent's name");
+  ping->add_flag("--all", all, "ping every agent of the config");
+  ping->add_option("--config", opt.config, "clusters.yaml listing the agents")->capture_default_str();
+
+  std::string text;
+  auto* send = app.add_subcommand("send", "send an agent a message and print its answer");
+  send->add_option("agent", agent, "the agent's name")->required();
+  send->add_option("text", text, "what to say")->required();
+
+  std::string payload;
+  auto* request = app.add_subcommand("request", "send an agent a raw JSON command");
+  request->add_option("agent", agent, "the agent's name")->required();
+  request->add_option("payload", payload, "the command, as JSON")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? ok : usage;
+  }
+  if (ping->parsed() && agent.empty() == !all) {
+    std::cerr << "agentctl: ping needs an agent name or --all\n";
+    return usage;
+  }
+  if (opt.nats_url.empty()) {
+    const char* env = std::getenv("NATS_URL");
+    opt.nats_url = env && *env ? env : "nats://127.0.0.1:4222";
+  }
+
+  client nats(opt.nats_url);
+  if (!nats.connected()) {
+    std::cerr << "agentctl: cannot connect to NATS at " << opt.nats_url << ": " << nats.error()
+              << "\n";
+    return unreachable;
+  }
+
+  if (ping->parsed() && all)
+    return ping_all(nats, opt);
+  if (ping->parsed())
+    return report(nats.request(inbox_subject(agent, "ping"), "ping", opt.timeout_ms), agent,
+                  opt.timeout_ms, opt.json_output);
+  if (request->parsed())
+    return report(nats.request(inbox_subject(agent, "request"), payload, opt.timeout_ms), agent,
+                  opt.timeout_ms, opt.json_output);
+
+  auto id = agent_id(nats, agent, opt.timeout_ms);
+  if (!id) {
+    std::cerr << "agentctl: " << agent << " did not answer a ping within " << opt.timeout_ms
+              << " ms\n";
+    return refused;
+  }
+  json message = {{"type", "SendMessage"},
+                  {"agent_id", *id},
+                  {"message_id", new_uuid()},
+                  {"content", text},
+                  {"context", json::array()}};
+  return report(nats.request(inbox_subject(agent, "request"), message.dump(), opt.timeout_ms),
+                agent, opt.timeout_ms, opt.json_output);
+}
