@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what agent-runtime needs to build, run and test on Debian 12.
 # Safe to run again: it only asks apt for packages that are missing.
+# With --tests it also installs the JavaScript test client's packages from
+# tests/js/package-lock.json.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config git
@@ -29,4 +32,9 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == --tests && ! -d tests/js/node_modules/nats ]]; then
+  echo "setup: installing the JavaScript test client (npm ci)"
+  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 fi

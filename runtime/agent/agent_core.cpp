@@ -19,8 +19,8 @@ template <class... Fs>
 overloaded(Fs...) -> overloaded<Fs...>;
 
 json counters_json(const agent_counters& c) {
-  return {{"inbox", c.inbox},   {"broadcast", c.broadcast}, {"agent_ref", c.agent_ref},
-          {"ok", c.ok},         {"errors", c.errors},       {"bad_input", c.bad_input}};
+  return {{"inbox", c.inbox}, {"broadcast", c.broadcast}, {"agent_ref", c.agent_ref},
+          {"ok", c.ok},       {"errors", c.errors},       {"bad_input", c.bad_input}};
 }
 
 /// Whether the sender asked for a ping by subject (`....ping`) or payload.
@@ -30,12 +30,9 @@ bool is_ping_subject(const inbound_message& message) {
 
 } // namespace
 
-agent_core::agent_core(agent_definition definition, runtime_identity identity)
-  : definition_(std::move(definition)),
-    identity_(std::move(identity)),
-    model_(definition_.model),
-    log_(component_logger("agent")) {
-}
+agent_core::agent_core(agent_definition definition, runtime_identity identity) :
+  definition_(std::move(definition)), identity_(std::move(identity)), model_(definition_.model),
+  log_(component_logger("agent")) {}
 
 agent_core::outcome agent_core::handle(const inbound_message& message) {
   count(message.kind);
@@ -70,11 +67,11 @@ agent_core::outcome agent_core::handle(const inbound_message& message) {
   }
   const std::string& target = addressed_agent(cmd);
   if (!std::holds_alternative<ping_command>(cmd) && target != definition_.id) {
-    result.reply = error_reply(message,
-                               std::string(command_name(cmd)) + ": agent_id " + target +
-                                 " is not this agent (" + definition_.name + " is " +
-                                 definition_.id + ")",
-                               true);
+    result.reply =
+      error_reply(message,
+                  std::string(command_name(cmd)) + ": agent_id " + target + " is not this agent (" +
+                    definition_.name + " is " + definition_.id + ")",
+                  true);
     return result;
   }
   result.reply = run(cmd, message, result.completion);
@@ -121,8 +118,7 @@ std::string agent_core::run(const command& cmd, const inbound_message& message,
         return change_state(lifecycle_event::suspend, "SuspendAgent", message, c.reason);
       },
       [&](const decommission_agent& c) {
-        return change_state(lifecycle_event::decommission, "DecommissionAgent", message,
-                            c.reason);
+        return change_state(lifecycle_event::decommission, "DecommissionAgent", message, c.reason);
       },
       [&](const send_message& c) {
         lifecycle_step step = apply(state_, lifecycle_event::send_message);
@@ -174,8 +170,8 @@ std::string agent_core::finish(const chat_request& request, const chat_result& r
       .dump();
   }
   ++counters_.ok;
-  log_->debug("[{}] message answered message_id={} chunks={}", definition_.name,
-              request.message_id, result.chunks);
+  log_->debug("[{}] message answered message_id={} chunks={}", definition_.name, request.message_id,
+              result.chunks);
   return json{{"status", "ok"},
               {"agent_id", definition_.id},
               {"message_id", request.message_id},

@@ -40,7 +40,7 @@ struct agent_counters {
 
 /// The agent's state and its handling of commands.
 class agent_core {
-public:
+ public:
   /// What handling one message produced: a reply to send now, or a
   /// request for the model whose result `finish` turns into the reply.
   struct outcome {
@@ -78,14 +78,13 @@ public:
     return model_;
   }
 
-private:
+ private:
   std::string run(const command& cmd, const inbound_message& message,
                   std::optional<chat_request>& completion);
   std::string ping_reply() const;
   std::string notice_reply() const;
   std::string ok_reply(const char* command_name) const;
-  std::string error_reply(const inbound_message& message, const std::string& why,
-                          bool bad_input);
+  std::string error_reply(const inbound_message& message, const std::string& why, bool bad_input);
   std::string change_state(lifecycle_event event, const char* command_name,
                            const inbound_message& message, const std::string& reason);
   chat_request make_chat_request(const send_message& cmd) const;

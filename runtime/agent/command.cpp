@@ -15,10 +15,9 @@ struct field_problem {
 };
 
 class reader {
-public:
-  explicit reader(const json& object, std::string prefix = {})
-    : object_(object), prefix_(std::move(prefix)) {
-  }
+ public:
+  explicit reader(const json& object, std::string prefix = {}) :
+    object_(object), prefix_(std::move(prefix)) {}
 
   std::string text(const char* key, bool required = true, bool non_empty = false) const {
     const json* value = find(key, required);
@@ -75,7 +74,7 @@ public:
     throw field_problem{"field '" + prefix_ + key + "' " + why};
   }
 
-private:
+ private:
   const json* find(const char* key, bool required) const {
     auto it = object_.find(key);
     if (it == object_.end()) {
@@ -148,8 +147,8 @@ command read_command(const std::string& type, const json& object) {
   if (type == "DecommissionAgent")
     return decommission_agent{in.uuid("agent_id"), in.text("reason", false)};
   if (type == "SendMessage")
-    return send_message{in.uuid("agent_id"), in.uuid("message_id"),
-                        in.text("content", true, true), read_context(in)};
+    return send_message{in.uuid("agent_id"), in.uuid("message_id"), in.text("content", true, true),
+                        read_context(in)};
   throw field_problem{"unknown command type '" + type +
                       "' (expected DeployAgent, ConfigureModel, ActivateAgent, SuspendAgent, "
                       "DecommissionAgent or SendMessage)"};
@@ -196,8 +195,8 @@ std::variant<command, command_error> parse_command(std::string_view payload) {
 }
 
 const char* command_name(const command& cmd) {
-  static const char* names[] = {"ping",           "DeployAgent",       "ConfigureModel",
-                                "ActivateAgent",  "SuspendAgent",      "DecommissionAgent",
+  static const char* names[] = {"ping",          "DeployAgent",  "ConfigureModel",
+                                "ActivateAgent", "SuspendAgent", "DecommissionAgent",
                                 "SendMessage"};
   return names[cmd.index()];
 }

@@ -18,9 +18,8 @@ std::optional<model_config_problem> validate(const model_config& config) {
     return v && (*v < lo || *v > hi);
   };
   if (!is_known_provider(config.provider))
-    return model_config_problem{"provider",
-                                "unknown provider '" + config.provider +
-                                  "' (expected openai, anthropic, ollama or mock)"};
+    return model_config_problem{"provider", "unknown provider '" + config.provider +
+                                              "' (expected openai, anthropic, ollama or mock)"};
   if (config.model_name.empty())
     return model_config_problem{"model_name", "must not be empty"};
   if (outside(config.temperature, 0.0, 2.0))

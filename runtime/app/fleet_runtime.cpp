@@ -48,7 +48,9 @@ struct fleet_runtime::impl {
   void start_actors() {
     actor_config = agent_runtime::actor_config(options);
     system = std::make_unique<caf::actor_system>(*actor_config);
-    fleet_services services{&routes, bridge.get(), provider_registry::with_builtin_providers(),
+    fleet_services services{&routes,
+                            bridge.get(),
+                            provider_registry::with_builtin_providers(),
                             {version_string, instance_name()}};
     supervisor = system->spawn(supervisor_actor, fleet, services);
 
@@ -65,16 +67,15 @@ struct fleet_runtime::impl {
     self->request(supervisor, options.stop_limit, shutdown_atom::value)
       .receive([&](std::size_t) {},
                [&](caf::error& err) {
-                 log->error("[runtime] agents did not stop in time error={}",
-                            system->render(err));
+                 log->error("[runtime] agents did not stop in time error={}", system->render(err));
                });
     self->send_exit(supervisor, caf::exit_reason::user_shutdown);
     supervisor = nullptr;
   }
 };
 
-fleet_runtime::fleet_runtime(fleet_config fleet, runtime_options options)
-  : impl_(std::make_unique<impl>()) {
+fleet_runtime::fleet_runtime(fleet_config fleet, runtime_options options) :
+  impl_(std::make_unique<impl>()) {
   impl_->fleet = std::move(fleet);
   impl_->options = std::move(options);
 }
@@ -102,8 +103,8 @@ void fleet_runtime::start() {
     throw;
   }
 
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-    std::chrono::steady_clock::now() - began);
+  const auto took =
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
   d.log->info("[runtime] ready agents={} clusters={} nats={} took_ms={}", d.agents,
               d.fleet.clusters.size(), d.bridge->connected_url(), took.count());
 }

@@ -22,7 +22,7 @@ struct runtime_options {
 
 /// A running fleet.
 class fleet_runtime {
-public:
+ public:
   fleet_runtime(fleet_config fleet, runtime_options options);
   ~fleet_runtime();
 
@@ -43,7 +43,7 @@ public:
   /// Number of agents serving.
   std::size_t agent_count() const;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -51,8 +51,8 @@ struct nats_bridge::subscription {
   natsSubscription* handle = nullptr;
 };
 
-nats_bridge::nats_bridge(bridge_options options)
-  : options_(std::move(options)), log_(component_logger("bridge")) {
+nats_bridge::nats_bridge(bridge_options options) :
+  options_(std::move(options)), log_(component_logger("bridge")) {
   natsOptions* opts = nullptr;
   check(natsOptions_Create(&opts), "nats options");
   std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> guard(opts, natsOptions_Destroy);
@@ -115,7 +115,8 @@ void nats_bridge::on_message(natsConnection*, natsSubscription*, natsMsg* msg, v
   message.subject = natsMsg_GetSubject(msg);
   if (const char* reply = natsMsg_GetReply(msg))
     message.reply = reply;
-  message.payload.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  message.payload.assign(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   natsMsg_Destroy(msg);
 
   std::string reply = message.reply;
@@ -124,8 +125,8 @@ void nats_bridge::on_message(natsConnection*, natsSubscription*, natsMsg* msg, v
     return;
 
   // No actor serves the agent right now: say so rather than drop it.
-  sub->bridge->log_->warn("[{}] refused subject={} reason=\"agent not running\"",
-                          sub->route.agent, subject);
+  sub->bridge->log_->warn("[{}] refused subject={} reason=\"agent not running\"", sub->route.agent,
+                          subject);
   if (!reply.empty())
     sub->bridge->publish(reply, "{\"status\":\"error\",\"message\":\"agent " + sub->route.agent +
                                   " is not running\"}");

@@ -94,8 +94,7 @@ std::optional<T> optional_number(const YAML::Node& map, const char* key, const p
   }
 }
 
-std::vector<std::string> string_list(const YAML::Node& map, const char* key,
-                                     const place& where) {
+std::vector<std::string> string_list(const YAML::Node& map, const char* key, const place& where) {
   const YAML::Node value = map[key];
   std::vector<std::string> items;
   if (!value)
@@ -184,7 +183,8 @@ fleet_settings read_settings(const YAML::Node& root, const place& where) {
 }
 
 /// Reads one roster entry of clusters.yaml and the definition it names.
-agent_definition read_agent(const YAML::Node& entry, const std::filesystem::path& base, const place& file_place) {
+agent_definition read_agent(const YAML::Node& entry, const std::filesystem::path& base,
+                            const place& file_place) {
   if (!entry.IsMap())
     file_place.fail(entry, "agents", "each agent must be a mapping with name, id and definition");
   place where = file_place;
@@ -201,7 +201,8 @@ agent_definition read_agent(const YAML::Node& entry, const std::filesystem::path
 
   place def_place{path.string(), where.agent, 2};
   if (agent.name != where.agent)
-    def_place.fail({}, "name", "is '" + agent.name + "' but " + file_place.file + " says '" + where.agent + "'");
+    def_place.fail(
+      {}, "name", "is '" + agent.name + "' but " + file_place.file + " says '" + where.agent + "'");
   if (agent.id != id)
     def_place.fail({}, "id", "is '" + agent.id + "' but " + file_place.file + " says '" + id + "'");
   return agent;
@@ -215,8 +216,8 @@ void check_fleet(const fleet_config& fleet, const std::set<std::string>& cluster
   for (const cluster_spec& cluster : fleet.clusters) {
     for (const agent_definition& agent : cluster.agents) {
       if (!clusters.count(agent.cluster))
-        throw config_error(agent.file + ": agent '" + agent.name + "': field 'cluster': unknown cluster '" +
-                           agent.cluster + "'");
+        throw config_error(agent.file + ": agent '" + agent.name +
+                           "': field 'cluster': unknown cluster '" + agent.cluster + "'");
       if (agent.cluster != cluster.id)
         throw config_error(agent.file + ": agent '" + agent.name + "': field 'cluster': is '" +
                            agent.cluster + "' but " + fleet.file + " lists it under '" +

@@ -14,7 +14,7 @@ namespace agent_runtime {
 
 /// A configuration mistake, with the place it was found.
 class config_error : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 

@@ -97,8 +97,8 @@ int free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
-nats_server_process::nats_server_process(nats_server_options options)
-  : options_(std::move(options)) {
+nats_server_process::nats_server_process(nats_server_options options) :
+  options_(std::move(options)) {
   const std::string binary = find_binary(options_.binary);
   port_ = options_.preferred_port > 0 && port_bindable(options_.preferred_port)
             ? options_.preferred_port
@@ -150,8 +150,8 @@ void nats_server_process::wait_until_accepting(std::chrono::milliseconds limit) 
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("nats-server exited at start-up on port " +
-                               std::to_string(port_) + ": " + log_tail());
+      throw std::runtime_error("nats-server exited at start-up on port " + std::to_string(port_) +
+                               ": " + log_tail());
     }
     if (port_accepts(port_))
       return;

@@ -6,7 +6,8 @@
 namespace agent_runtime {
 
 std::string mock_provider::answer_for(const chat_request& request) {
-  const std::string& question = request.messages.empty() ? std::string() : request.messages.back().content;
+  const std::string& question =
+    request.messages.empty() ? std::string() : request.messages.back().content;
   // A stable fingerprint of the whole conversation, so that tests can tell
   // that context and system prompt reached the model.
   std::uint32_t fingerprint = 2166136261u; // FNV-1a, the same on every platform
@@ -17,8 +18,8 @@ std::string mock_provider::answer_for(const chat_request& request) {
 
   std::ostringstream out;
   out << request.agent << " (mock model " << request.model.model_name << ") read "
-      << request.messages.size() << " messages and answers: " << question
-      << " [digest " << std::hex << fingerprint << ']';
+      << request.messages.size() << " messages and answers: " << question << " [digest " << std::hex
+      << fingerprint << ']';
   return out.str();
 }
 

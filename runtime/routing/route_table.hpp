@@ -17,7 +17,7 @@ namespace agent_runtime {
 
 /// Thread-safe map from subscriptions to the actors behind them.
 class route_table : public message_dispatcher {
-public:
+ public:
   /// Adds an agent (no actor yet) and its three subjects; returns them.
   std::vector<subject_route> add_agent(const std::string& name, const std::string& id,
                                        const std::string& queue_group_prefix);
@@ -35,7 +35,7 @@ public:
 
   bool dispatch(const subject_route& route, inbound_message&& message) override;
 
-private:
+ private:
   struct slot {
     std::string name;
     mutable std::shared_mutex mutex;

@@ -22,7 +22,7 @@ struct subject_route {
 
 /// Takes messages from the bridge's threads to the agents.
 class message_dispatcher {
-public:
+ public:
   virtual ~message_dispatcher() = default;
 
   /// Hands `message` to the agent behind `route`. False when no actor serves
@@ -32,7 +32,7 @@ public:
 
 /// Where agents send their replies.
 class reply_sink {
-public:
+ public:
   virtual ~reply_sink() = default;
 
   /// Publishes `payload` on `subject`; safe from any thread. False when the

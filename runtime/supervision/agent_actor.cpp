@@ -35,12 +35,10 @@ void start_completion(self_ptr self, std::string reply_subject, chat_request req
   auto agent = caf::actor_cast<caf::actor>(self);
   // TODO: stream chunks as events once the event stream exists; the whole
   // answer goes back in the reply meanwhile.
-  provider->complete(request, nullptr,
-                     [agent, reply_subject, request](chat_result result) mutable {
-                       caf::anon_send(agent, completed_atom::value,
-                                      completion{std::move(reply_subject), std::move(request),
-                                                 std::move(result)});
-                     });
+  provider->complete(request, nullptr, [agent, reply_subject, request](chat_result result) mutable {
+    caf::anon_send(agent, completed_atom::value,
+                   completion{std::move(reply_subject), std::move(request), std::move(result)});
+  });
 }
 
 void on_incoming(self_ptr self, inbound_message& message) {

@@ -21,7 +21,7 @@ struct agent_actor_state {
 /// The actor that serves one agent: one message at a time, in arrival order.
 /// It stops on `shutdown_atom` once everything queued before it and every
 /// model request in flight is answered.
-caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self,
-                          agent_definition definition, fleet_services services);
+caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self, agent_definition definition,
+                          fleet_services services);
 
 } // namespace agent_runtime

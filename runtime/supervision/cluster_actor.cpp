@@ -1,9 +1,9 @@
 #include "supervision/cluster_actor.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <caf/system_messages.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/spawn_options.hpp>
+#include <caf/system_messages.hpp>
 
 #include "app/log.hpp"
 #include "routing/route_table.hpp"
@@ -42,9 +42,8 @@ void on_agent_down(self_ptr self, const caf::down_msg& down) {
   if (!st.stopping) {
     // TODO: restart the agent with its state (the supervision issue); until
     // then it stays out of service and its requests are answered with an error.
-    component_logger("cluster")
-      ->error("[cluster {}] agent {} stopped unexpectedly reason={}", st.spec.id, name,
-              to_string(down.reason));
+    component_logger("cluster")->error("[cluster {}] agent {} stopped unexpectedly reason={}",
+                                       st.spec.id, name, to_string(down.reason));
     return;
   }
   if (st.agents.empty()) {

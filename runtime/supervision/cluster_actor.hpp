@@ -1,7 +1,7 @@
 #pragma once
 
-#include <caf/response_promise.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "config/fleet_config.hpp"

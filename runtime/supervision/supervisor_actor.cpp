@@ -1,8 +1,8 @@
 #include "supervision/supervisor_actor.hpp"
 
-#include <caf/system_messages.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/spawn_options.hpp>
+#include <caf/system_messages.hpp>
 
 #include "app/log.hpp"
 #include "supervision/atoms.hpp"

@@ -89,8 +89,12 @@ TEST_CASE("one broadcast reaches every agent once") {
 
 TEST_CASE("the commands drive an agent's lifecycle over NATS, refusing what its state forbids") {
   running_fleet f;
-  auto status = [](const json& reply) { return reply["status"].get<std::string>(); };
-  auto why = [](const json& reply) { return reply.value("message", ""); };
+  auto status = [](const json& reply) {
+    return reply["status"].get<std::string>();
+  };
+  auto why = [](const json& reply) {
+    return reply.value("message", "");
+  };
 
   CHECK(f.send("ddd-expert", cmd("SuspendAgent", {{"reason", "maintenance"}}))["state"] ==
         "suspended");
@@ -108,27 +112,26 @@ TEST_CASE("the commands drive an agent's lifecycle over NATS, refusing what its 
   CHECK(f.send("ddd-expert", cmd("DecommissionAgent"))["state"] == "decommissioned");
   CHECK(why(f.send("ddd-expert", cmd("ActivateAgent"))) ==
         "ActivateAgent: agent is decommissioned; deploy it again first");
-  CHECK(f.send("ddd-expert", cmd("DeployAgent", {{"person_id", ddd_id}, {"name", "ddd-expert"}}))
-          ["state"] == "deployed");
+  CHECK(f.send("ddd-expert", cmd("DeployAgent", {{"person_id", ddd_id},
+                                                 {"name", "ddd-expert"}}))["state"] == "deployed");
   CHECK(why(f.send("ddd-expert", cmd("ActivateAgent"))) ==
         "ActivateAgent: agent has no model configured; send ConfigureModel first");
-  json configure = cmd("ConfigureModel", {{"config",
-                                           {{"provider", "mock"},
-                                            {"model_name", "mock-large"},
-                                            {"temperature", 0.1}}}});
+  json configure =
+    cmd("ConfigureModel",
+        {{"config", {{"provider", "mock"}, {"model_name", "mock-large"}, {"temperature", 0.1}}}});
   CHECK(f.send("ddd-expert", configure)["state"] == "configured");
   CHECK(f.send("ddd-expert", cmd("ActivateAgent"))["state"] == "active");
   CHECK(f.send("ddd-expert", message("again"))["model"] == "mock-large");
 
   SUBCASE("commands by reference subject work the same way") {
-    json reply = f.client->request_json(
-      "agent.domain-modeling.ddd-expert." + ddd_id + ".command.suspend",
-      cmd("SuspendAgent", {{"reason", "by reference"}}).dump());
+    json reply =
+      f.client->request_json("agent.domain-modeling.ddd-expert." + ddd_id + ".command.suspend",
+                             cmd("SuspendAgent", {{"reason", "by reference"}}).dump());
     CHECK(reply["state"] == "suspended");
   }
   SUBCASE("an agent configured for a provider this build lacks says so") {
-    json ollama = cmd("ConfigureModel",
-                      {{"config", {{"provider", "ollama"}, {"model_name", "llama3"}}}});
+    json ollama =
+      cmd("ConfigureModel", {{"config", {{"provider", "ollama"}, {"model_name", "llama3"}}}});
     CHECK(status(f.send("ddd-expert", ollama)) == "ok");
     CHECK(why(f.send("ddd-expert", message("hi"))) ==
           "SendMessage failed: provider 'ollama' is not available in this build");
@@ -152,7 +155,8 @@ TEST_CASE("every kind of bad payload gets an error reply and the agent keeps ser
     {cmd("SuspendAgent").dump(), "SuspendAgent: missing field 'reason'"},
     {cmd("ActivateAgent", {{"agent_id", "01936f11-4ea2-7000-8000-000000000001"}}).dump(),
      "ActivateAgent: agent_id 01936f11-4ea2-7000-8000-000000000001 is not this agent "
-     "(ddd-expert is " + ddd_id + ")"},
+     "(ddd-expert is " +
+       ddd_id + ")"},
     {std::string("\xff\xfe\x00garbage", 10), "payload is not valid JSON (error at byte 1)"},
   };
   for (const auto& [payload, expected] : bad) {

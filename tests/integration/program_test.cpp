@@ -25,8 +25,8 @@ namespace {
 const std::string config_file = AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml";
 
 child_process runtime_on(const std::string& url, const std::string& level = "info") {
-  return child_process({AGENT_RUNTIME_BINARY, "--config", config_file, "--nats", url,
-                        "--log-level", level});
+  return child_process(
+    {AGENT_RUNTIME_BINARY, "--config", config_file, "--nats", url, "--log-level", level});
 }
 
 std::size_t occurrences(const std::string& text, const std::string& needle) {
@@ -49,8 +49,8 @@ TEST_CASE("with no NATS URL the program starts its own nats-server and stops it 
 
   std::smatch found;
   const std::string log = runtime.output();
-  REQUIRE(std::regex_search(log, found,
-                            std::regex(R"(started embedded server url=(nats://127\.0\.0\.1:\d+) pid=(\d+))")));
+  REQUIRE(std::regex_search(
+    log, found, std::regex(R"(started embedded server url=(nats://127\.0\.0\.1:\d+) pid=(\d+))")));
   const std::string url = found[1];
   const int server_pid = std::stoi(found[2]);
 
@@ -106,24 +106,25 @@ TEST_CASE("two runtimes on one NATS answer each request exactly once") {
   std::set<std::string> instances;
   auto replies = client.collect("test.replies.>");
   int sent = 0;
-  REQUIRE(eventually([&] {
-    for (const auto& cluster : fleet.clusters) {
-      for (const auto& agent : cluster.agents) {
-        auto reply = client.request("agent.to." + agent.name + ".from.test.ping", "ping", 1s);
-        if (reply)
-          instances.insert(json::parse(*reply)["instance"].get<std::string>());
+  REQUIRE(eventually(
+    [&] {
+      for (const auto& cluster : fleet.clusters) {
+        for (const auto& agent : cluster.agents) {
+          auto reply = client.request("agent.to." + agent.name + ".from.test.ping", "ping", 1s);
+          if (reply)
+            instances.insert(json::parse(*reply)["instance"].get<std::string>());
+        }
       }
-    }
-    return instances.size() == 2;
-  }, 20s));
+      return instances.size() == 2;
+    },
+    20s));
 
   for (int round = 0; round < 10; ++round) {
     for (const auto& cluster : fleet.clusters) {
       for (const auto& agent : cluster.agents) {
         client.publish("agent.to." + agent.name + ".from.test.request", "ping",
                        "test.replies." + std::to_string(sent++));
-        client.publish("agent." + cluster.id + "." + agent.name + "." + agent.id +
-                         ".command.ping",
+        client.publish("agent." + cluster.id + "." + agent.name + "." + agent.id + ".command.ping",
                        "", "test.replies." + std::to_string(sent++));
       }
     }
@@ -154,11 +155,12 @@ TEST_CASE("a config mistake stops start-up with one message and exit code 3") {
   std::ofstream(dir + "/clusters.yaml") << "clusters:\n  - id: one\n    agents:\n"
                                            "      - name: sage\n        id: nope\n"
                                            "        definition: agents/sage.md\n";
-  child_process runtime({AGENT_RUNTIME_BINARY, "--config", dir + "/clusters.yaml", "--nats",
-                         "nats://127.0.0.1:1"});
+  child_process runtime(
+    {AGENT_RUNTIME_BINARY, "--config", dir + "/clusters.yaml", "--nats", "nats://127.0.0.1:1"});
   CHECK(runtime.wait() == 3);
-  CHECK(runtime.output().find(dir + "/clusters.yaml:5: agent 'sage': field 'id': not a UUID: 'nope'") !=
-        std::string::npos);
+  CHECK(
+    runtime.output().find(dir + "/clusters.yaml:5: agent 'sage': field 'id': not a UUID: 'nope'") !=
+    std::string::npos);
   CHECK(runtime.output().find("Subscribed") == std::string::npos);
   std::filesystem::remove_all(dir);
 }

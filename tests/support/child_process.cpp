@@ -51,7 +51,8 @@ std::string child_process::output() const {
   return text.str();
 }
 
-bool child_process::wait_for_output(const std::string& text, std::chrono::milliseconds limit) const {
+bool child_process::wait_for_output(const std::string& text,
+                                    std::chrono::milliseconds limit) const {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (output().find(text) != std::string::npos)

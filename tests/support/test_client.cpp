@@ -77,10 +77,9 @@ void test_client::publish(const std::string& subject, const std::string& payload
                           const std::string& reply) {
   const int length = static_cast<int>(payload.size());
   natsStatus status =
-    reply.empty()
-      ? natsConnection_Publish(connection_, subject.c_str(), payload.data(), length)
-      : natsConnection_PublishRequest(connection_, subject.c_str(), reply.c_str(), payload.data(),
-                                      length);
+    reply.empty() ? natsConnection_Publish(connection_, subject.c_str(), payload.data(), length)
+                  : natsConnection_PublishRequest(connection_, subject.c_str(), reply.c_str(),
+                                                  payload.data(), length);
   REQUIRE(status == NATS_OK);
 }
 

@@ -77,8 +77,8 @@ TEST_CASE("the six commands move the agent through its lifecycle") {
         "suspended");
   CHECK(reply_to(agent, make_command("ActivateAgent"))["state"] == "active");
   CHECK(reply_to(agent, make_command("DecommissionAgent"))["state"] == "decommissioned");
-  json deploy = make_command("DeployAgent", {{"person_id", "01936f11-4ea2-7000-8000-0000000000ff"},
-                                        {"name", "sage"}});
+  json deploy = make_command(
+    "DeployAgent", {{"person_id", "01936f11-4ea2-7000-8000-0000000000ff"}, {"name", "sage"}});
   CHECK(reply_to(agent, deploy)["state"] == "deployed");
   json configure =
     make_command("ConfigureModel", {{"config", {{"provider", "mock"}, {"model_name", "other"}}}});
@@ -92,8 +92,8 @@ TEST_CASE("the six commands move the agent through its lifecycle") {
 TEST_CASE("SendMessage on the mock model answers with the whole conversation") {
   agent_core agent(sage(), {"1", "h"});
   json cmd = make_command("SendMessage", {{"message_id", "01936f11-4ea2-7000-8000-0000000000aa"},
-                                     {"content", "plan the release"},
-                                     {"context", {{{"role", "user"}, {"content", "hi"}}}}});
+                                          {"content", "plan the release"},
+                                          {"context", {{{"role", "user"}, {"content", "hi"}}}}});
   agent_core::outcome out = agent.handle(inbox(cmd.dump()));
   REQUIRE(out.completion);
   CHECK_FALSE(out.reply);
@@ -120,8 +120,8 @@ TEST_CASE("refused transitions and bad input get error replies and are counted")
   }
   SUBCASE("a message to a suspended agent") {
     reply_to(agent, make_command("SuspendAgent", {{"reason", "x"}}));
-    json cmd = make_command("SendMessage", {{"message_id", "01936f11-4ea2-7000-8000-0000000000aa"},
-                                       {"content", "hi"}});
+    json cmd = make_command(
+      "SendMessage", {{"message_id", "01936f11-4ea2-7000-8000-0000000000aa"}, {"content", "hi"}});
     json reply = reply_to(agent, cmd);
     CHECK(reply["message"] == "SendMessage: agent is suspended; send ActivateAgent to resume it");
   }
@@ -130,11 +130,13 @@ TEST_CASE("refused transitions and bad input get error replies and are counted")
     cmd["agent_id"] = "01936f22-7c43-7000-8000-000000000002";
     json reply = reply_to(agent, cmd);
     CHECK(reply["message"] == "ActivateAgent: agent_id 01936f22-7c43-7000-8000-000000000002 is "
-                              "not this agent (sage is " + sage_id + ")");
+                              "not this agent (sage is " +
+                                sage_id + ")");
     CHECK(agent.counters().bad_input == 1);
   }
   SUBCASE("a deploy under another name") {
-    json reply = reply_to(agent, make_command("DeployAgent", {{"person_id", sage_id}, {"name", "x"}}));
+    json reply =
+      reply_to(agent, make_command("DeployAgent", {{"person_id", sage_id}, {"name", "x"}}));
     CHECK(reply["message"] == "DeployAgent: name 'x' does not match this agent 'sage'");
   }
   SUBCASE("text that is not JSON") {

@@ -83,14 +83,17 @@ TEST_CASE("a payload that is not a command gets an error naming what is wrong") 
         "ActivateAgent: field 'agent_id' must be a string");
   CHECK(error_of(R"({"type":"ActivateAgent","agent_id":"sage"})") ==
         "ActivateAgent: field 'agent_id' must be a UUID, got 'sage'");
-  CHECK(error_of(R"({"type":"SuspendAgent","agent_id":"01936f11-4ea2-7000-8000-000000000001","reason":" "})") ==
-        "SuspendAgent: field 'reason' must not be empty");
+  CHECK(
+    error_of(
+      R"({"type":"SuspendAgent","agent_id":"01936f11-4ea2-7000-8000-000000000001","reason":" "})") ==
+    "SuspendAgent: field 'reason' must not be empty");
 }
 
 TEST_CASE("model configs outside the contract's ranges are refused") {
   auto configure = [](const std::string& config) {
-    return error_of(R"({"type":"ConfigureModel","agent_id":"01936f11-4ea2-7000-8000-000000000001","config":)" +
-                    config + "}");
+    return error_of(
+      R"({"type":"ConfigureModel","agent_id":"01936f11-4ea2-7000-8000-000000000001","config":)" +
+      config + "}");
   };
   CHECK(configure(R"({"provider":"gpt","model_name":"m"})") ==
         "ConfigureModel: field 'config.provider' unknown provider 'gpt' (expected openai, "

@@ -13,7 +13,7 @@ namespace {
 
 /// A throwaway config folder with a clusters.yaml and definitions.
 class config_dir {
-public:
+ public:
   config_dir() {
     std::random_device rd;
     path_ = fs::temp_directory_path() / ("agent-runtime-config-" + std::to_string(rd()));
@@ -29,8 +29,8 @@ public:
 
   void definition(const std::string& name, const std::string& id, const std::string& cluster,
                   const std::string& extra = "provider: mock\nmodel: mock-x\n") const {
-    write("agents/" + name + ".md", "---\nname: " + name + "\nid: " + id + "\ncluster: " +
-                                      cluster + "\nversion: 1.0.0\ndescription: d\n" + extra +
+    write("agents/" + name + ".md", "---\nname: " + name + "\nid: " + id + "\ncluster: " + cluster +
+                                      "\nversion: 1.0.0\ndescription: d\n" + extra +
                                       "---\nYou are " + name + ".\n");
   }
 
@@ -49,7 +49,7 @@ public:
     return {};
   }
 
-private:
+ private:
   fs::path path_;
 };
 
@@ -61,13 +61,20 @@ std::string two_agents(const std::string& second_id = id_b, const std::string& s
          "  - id: one\n"
          "    agents:\n"
          "      - name: alpha\n"
-         "        id: " + std::string(id_a) + "\n"
+         "        id: " +
+         std::string(id_a) +
+         "\n"
          "        definition: agents/alpha.md\n"
          "  - id: two\n"
          "    agents:\n"
-         "      - name: " + second + "\n"
-         "        id: " + second_id + "\n"
-         "        definition: agents/" + second + ".md\n";
+         "      - name: " +
+         second +
+         "\n"
+         "        id: " +
+         second_id +
+         "\n"
+         "        definition: agents/" +
+         second + ".md\n";
 }
 
 } // namespace
@@ -115,15 +122,16 @@ TEST_CASE("config mistakes stop start-up with a message naming file, line, agent
   }
   SUBCASE("definition that disagrees with clusters.yaml") {
     dir.write("clusters.yaml", two_agents(id_b, "alpha"));
-    CHECK(dir.error() == dir.file("agents/alpha.md") + ": agent 'alpha': field 'id': is '" +
-                           id_a + "' but " + yaml + " says '" + id_b + "'");
+    CHECK(dir.error() == dir.file("agents/alpha.md") + ": agent 'alpha': field 'id': is '" + id_a +
+                           "' but " + yaml + " says '" + id_b + "'");
   }
   SUBCASE("duplicate name") {
     dir.write("clusters.yaml", "clusters:\n  - id: one\n    agents:\n"
-                               "      - {name: alpha, id: " + std::string(id_a) +
+                               "      - {name: alpha, id: " +
+                                 std::string(id_a) +
                                  ", definition: agents/alpha.md}\n"
-                                 "      - {name: alpha, id: " + id_a +
-                                 ", definition: agents/alpha.md}\n");
+                                 "      - {name: alpha, id: " +
+                                 id_a + ", definition: agents/alpha.md}\n");
     CHECK(dir.error() == yaml + ": agent 'alpha': field 'name': duplicate name, also used by " +
                            dir.file("agents/alpha.md"));
   }
@@ -155,8 +163,8 @@ TEST_CASE("config mistakes stop start-up with a message naming file, line, agent
   SUBCASE("definition without front matter") {
     dir.write("agents/beta.md", "You are beta.\n");
     dir.write("clusters.yaml", two_agents());
-    CHECK(dir.error() == dir.file("agents/beta.md") +
-                           ":1: definition must start with a '---' front matter line");
+    CHECK(dir.error() ==
+          dir.file("agents/beta.md") + ":1: definition must start with a '---' front matter line");
   }
   SUBCASE("malformed front matter") {
     dir.write("agents/beta.md", "---\nname: beta\nid: [unclosed\n---\nbody\n");
@@ -167,7 +175,8 @@ TEST_CASE("config mistakes stop start-up with a message naming file, line, agent
     dir.write("agents/beta.md", "---\nname: beta\nid: " + std::string(id_b) +
                                   "\ncluster: two\nversion: 1\ndescription: d\nmodel: m\n---\nx\n");
     dir.write("clusters.yaml", two_agents());
-    CHECK(dir.error() == dir.file("agents/beta.md") + ":2: agent 'beta': field 'provider': missing");
+    CHECK(dir.error() ==
+          dir.file("agents/beta.md") + ":2: agent 'beta': field 'provider': missing");
   }
   SUBCASE("parameter out of range in a definition") {
     dir.definition("beta", id_b, "two",

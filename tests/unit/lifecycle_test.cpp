@@ -6,13 +6,13 @@ using namespace agent_runtime;
 
 TEST_CASE("an agent walks deployed, configured, active, suspended, decommissioned") {
   lifecycle state = lifecycle::deployed;
-  for (auto [event, expected] : {std::pair{lifecycle_event::configure, lifecycle::configured},
-                                 std::pair{lifecycle_event::activate, lifecycle::active},
-                                 std::pair{lifecycle_event::suspend, lifecycle::suspended},
-                                 std::pair{lifecycle_event::activate, lifecycle::active},
-                                 std::pair{lifecycle_event::decommission,
-                                           lifecycle::decommissioned},
-                                 std::pair{lifecycle_event::deploy, lifecycle::deployed}}) {
+  for (auto [event, expected] :
+       {std::pair{lifecycle_event::configure, lifecycle::configured},
+        std::pair{lifecycle_event::activate, lifecycle::active},
+        std::pair{lifecycle_event::suspend, lifecycle::suspended},
+        std::pair{lifecycle_event::activate, lifecycle::active},
+        std::pair{lifecycle_event::decommission, lifecycle::decommissioned},
+        std::pair{lifecycle_event::deploy, lifecycle::deployed}}) {
     lifecycle_step step = apply(state, event);
     REQUIRE(step.allowed);
     CHECK(step.next == expected);
@@ -55,9 +55,9 @@ TEST_CASE("the lifecycle refuses what the state does not allow, and says why") {
           "agent is not active (state configured); send ActivateAgent first");
   }
   SUBCASE("anything but deploy on a decommissioned agent") {
-    for (auto event : {lifecycle_event::configure, lifecycle_event::activate,
-                       lifecycle_event::suspend, lifecycle_event::decommission,
-                       lifecycle_event::send_message})
+    for (auto event :
+         {lifecycle_event::configure, lifecycle_event::activate, lifecycle_event::suspend,
+          lifecycle_event::decommission, lifecycle_event::send_message})
       CHECK(refusal(lifecycle::decommissioned, event) ==
             "agent is decommissioned; deploy it again first");
   }

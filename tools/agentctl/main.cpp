@@ -29,7 +29,7 @@ struct options {
 
 /// One NATS connection for the life of the command.
 class client {
-public:
+ public:
   explicit client(const std::string& url) {
     natsOptions* opts = nullptr;
     natsOptions_Create(&opts);
@@ -59,12 +59,13 @@ public:
                                           static_cast<int>(payload.size()), timeout_ms);
     if (s != NATS_OK)
       return std::nullopt;
-    std::string text(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+    std::string text(natsMsg_GetData(reply),
+                     static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
     natsMsg_Destroy(reply);
     return text;
   }
 
-private:
+ private:
   natsConnection* nc_ = nullptr;
   natsStatus status_ = NATS_OK;
 };
@@ -121,7 +122,8 @@ int ping_all(client& nats, const options& opt) {
   int missing = 0;
   if (!opt.json_output)
     std::cout << std::left << std::setw(24) << "CLUSTER" << std::setw(32) << "AGENT"
-              << std::setw(10) << "VERSION" << std::setw(16) << "STATE" << "ANSWERED\n";
+              << std::setw(10) << "VERSION" << std::setw(16) << "STATE"
+              << "ANSWERED\n";
   for (const auto& cluster : fleet.clusters) {
     for (const auto& agent : cluster.agents) {
       auto reply = nats.request(inbox_subject(agent.name, "ping"), "ping", opt.timeout_ms);
@@ -166,7 +168,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // Options given after the verb (agentctl ping sage --timeout 500) count too.
   app.fallthrough();
-  app.add_option("--nats", opt.nats_url, "NATS server URL (also NATS_URL; default nats://127.0.0.1:4222)");
+  app.add_option("--nats", opt.nats_url,
+                 "NATS server URL (also NATS_URL; default nats://127.0.0.1:4222)");
   app.add_option("--timeout", opt.timeout_ms, "milliseconds to wait for each reply")
     ->capture_default_str();
   app.add_flag("--json", opt.json_output, "print replies as JSON, for scripts");
@@ -176,7 +179,8 @@ int main(int argc, char** argv) {
   auto* ping = app.add_subcommand("ping", "ping one agent, or every agent with --all");
   ping->add_option("agent", agent, "the agent's name");
   ping->add_flag("--all", all, "ping every agent of the config");
-  ping->add_option("--config", opt.config, "clusters.yaml listing the agents")->capture_default_str();
+  ping->add_option("--config", opt.config, "clusters.yaml listing the agents")
+    ->capture_default_str();
 
   std::string text;
   auto* send = app.add_subcommand("send", "send an agent a message and print its answer");

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start: installs what is missing, builds, and runs the whole fleet.
+# With no NATS URL (--nats or NATS_URL) it starts its own nats-server on
+# loopback. Extra arguments go to agent-runtime (try --help).
+set -euo pipefail
+cd "$(dirname "$0")"
+tools/setup.sh
+tools/build.sh
+exec build/runtime/agent-runtime "$@"
