@@ -18,9 +18,10 @@ struct overloaded : Fs... {
 template <class... Fs>
 overloaded(Fs...) -> overloaded<Fs...>;
 
-json counters_json(const agent_counters& c) {
+json counters_json(const agent_counters& c, std::uint64_t busy) {
   return {{"inbox", c.inbox}, {"broadcast", c.broadcast}, {"agent_ref", c.agent_ref},
-          {"ok", c.ok},       {"errors", c.errors},       {"bad_input", c.bad_input}};
+          {"ok", c.ok},       {"errors", c.errors},       {"bad_input", c.bad_input},
+          {"busy", busy}};
 }
 
 /// Whether the sender asked for a ping by subject (`....ping`) or payload.
@@ -63,6 +64,11 @@ agent_core::outcome agent_core::handle(const inbound_message& message) {
   if (message.kind == subject_kind::broadcast && !std::holds_alternative<ping_command>(cmd)) {
     ++counters_.ok;
     result.reply = notice_reply();
+    return result;
+  }
+  if (!failure_.empty() && !std::holds_alternative<ping_command>(cmd)) {
+    result.reply =
+      error_reply(message, "agent " + definition_.name + " is failed: " + failure_, false);
     return result;
   }
   const std::string& target = addressed_agent(cmd);
@@ -196,11 +202,12 @@ std::string agent_core::ping_reply() const {
               {"cluster", definition_.cluster},
               {"version", definition_.version},
               {"state", to_string(state_)},
+              {"health", failure_.empty() ? "ok" : "failed"},
               {"provider", model_.provider},
               {"model", model_.model_name},
               {"runtime_version", identity_.version},
               {"instance", identity_.instance},
-              {"counters", counters_json(counters_)}}
+              {"counters", counters_json(counters_, busy_)}}
     .dump();
 }
 
@@ -241,6 +248,23 @@ void agent_core::count(subject_kind kind) {
       ++counters_.agent_ref;
       break;
   }
+}
+
+agent_snapshot agent_core::snapshot() const {
+  return {state_, model_, person_id_, definition_.description, counters_};
+}
+
+void agent_core::restore(const agent_snapshot& snapshot) {
+  state_ = snapshot.state;
+  model_ = snapshot.model;
+  person_id_ = snapshot.person_id;
+  definition_.description = snapshot.description;
+  counters_ = snapshot.counters;
+}
+
+void agent_core::mark_failed(std::string why) {
+  failure_ = std::move(why);
+  log_->error("[{}] out of service: {}", definition_.name, failure_);
 }
 
 void agent_core::log_metrics() const {

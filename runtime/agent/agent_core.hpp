@@ -38,9 +38,19 @@ struct agent_counters {
   std::uint64_t bad_input = 0;
 };
 
+/// What survives a restart or a swap of the agent's actor: everything but
+/// work in flight.
+struct agent_snapshot {
+  lifecycle state = lifecycle::active;
+  model_config model;
+  std::string person_id;
+  std::string description;
+  agent_counters counters;
+};
+
 /// The agent's state and its handling of commands.
 class agent_core {
- public:
+public:
   /// What handling one message produced: a reply to send now, or a
   /// request for the model whose result `finish` turns into the reply.
   struct outcome {
@@ -62,6 +72,26 @@ class agent_core {
   /// Logs the `Metrics:` line operators grep for.
   void log_metrics() const;
 
+  /// The state to hand to a successor.
+  agent_snapshot snapshot() const;
+
+  /// Takes over a predecessor's state.
+  void restore(const agent_snapshot& snapshot);
+
+  /// Takes the agent out of service: every request but ping is answered
+  /// with an error saying `why`.
+  void mark_failed(std::string why);
+
+  /// Why the agent is out of service; empty while it serves.
+  const std::string& failure() const {
+    return failure_;
+  }
+
+  /// Requests refused as busy, read from outside by ping replies.
+  void set_busy_count(std::uint64_t busy) {
+    busy_ = busy;
+  }
+
   const agent_definition& definition() const {
     return definition_;
   }
@@ -78,7 +108,7 @@ class agent_core {
     return model_;
   }
 
- private:
+private:
   std::string run(const command& cmd, const inbound_message& message,
                   std::optional<chat_request>& completion);
   std::string ping_reply() const;
@@ -96,6 +126,8 @@ class agent_core {
   model_config model_;
   std::string person_id_;
   agent_counters counters_;
+  std::string failure_;
+  std::uint64_t busy_ = 0;
   std::shared_ptr<spdlog::logger> log_;
 };
 

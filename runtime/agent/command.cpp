@@ -15,7 +15,7 @@ struct field_problem {
 };
 
 class reader {
- public:
+public:
   explicit reader(const json& object, std::string prefix = {}) :
     object_(object), prefix_(std::move(prefix)) {}
 
@@ -74,7 +74,7 @@ class reader {
     throw field_problem{"field '" + prefix_ + key + "' " + why};
   }
 
- private:
+private:
   const json* find(const char* key, bool required) const {
     auto it = object_.find(key);
     if (it == object_.end()) {

@@ -45,6 +45,10 @@ struct fleet_runtime::impl {
   std::size_t agents = 0;
   bool running = false;
 
+  std::chrono::milliseconds stop_limit() const {
+    return options.stop_limit.value_or(fleet.settings.stop_timeout);
+  }
+
   void start_actors() {
     actor_config = agent_runtime::actor_config(options);
     system = std::make_unique<caf::actor_system>(*actor_config);
@@ -64,7 +68,7 @@ struct fleet_runtime::impl {
 
   void stop_actors() {
     caf::scoped_actor self{*system};
-    self->request(supervisor, options.stop_limit, shutdown_atom::value)
+    self->request(supervisor, stop_limit(), shutdown_atom::value)
       .receive([&](std::size_t) {},
                [&](caf::error& err) {
                  log->error("[runtime] agents did not stop in time error={}", system->render(err));
@@ -92,7 +96,8 @@ void fleet_runtime::start() {
     d.bridge = std::make_unique<nats_bridge>(bridge_options{d.options.nats_url});
     for (const cluster_spec& cluster : d.fleet.clusters) {
       for (const agent_definition& agent : cluster.agents)
-        d.routes.add_agent(agent.name, agent.id, d.fleet.settings.queue_group);
+        d.routes.add_agent(agent.name, agent.id, d.fleet.settings.queue_group,
+                           d.fleet.settings.max_in_flight);
     }
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
@@ -116,7 +121,7 @@ void fleet_runtime::stop() {
   d.running = false;
   d.log->info("[runtime] stopping: draining subscriptions");
   if (d.bridge)
-    d.bridge->drain(d.options.stop_limit);
+    d.bridge->drain(d.stop_limit());
   if (d.supervisor)
     d.stop_actors();
   if (d.bridge)

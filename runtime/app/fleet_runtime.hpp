@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/fleet_config.hpp"
+#include "provider/model_provider.hpp"
 
 namespace agent_runtime {
 
@@ -16,13 +18,16 @@ struct runtime_options {
   std::string nats_url;
   /// CAF scheduler threads.
   std::size_t scheduler_threads = 2;
-  /// How long a stop waits for queued work before it gives up.
-  std::chrono::milliseconds stop_limit{10000};
+  /// How long a stop waits for work in flight; unset: the config's
+  /// `stop_timeout_ms`.
+  std::optional<std::chrono::milliseconds> stop_limit;
+  /// Model providers; unset: the ones this build has.
+  std::shared_ptr<provider_registry> providers;
 };
 
 /// A running fleet.
 class fleet_runtime {
- public:
+public:
   fleet_runtime(fleet_config fleet, runtime_options options);
   ~fleet_runtime();
 
@@ -43,7 +48,7 @@ class fleet_runtime {
   /// Number of agents serving.
   std::size_t agent_count() const;
 
- private:
+private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -119,17 +119,32 @@ void nats_bridge::on_message(natsConnection*, natsSubscription*, natsMsg* msg, v
                          static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   natsMsg_Destroy(msg);
 
-  std::string reply = message.reply;
-  std::string subject = message.subject;
-  if (sub->dispatcher->dispatch(sub->route, std::move(message)))
-    return;
+  const dispatch_result result = sub->dispatcher->dispatch(sub->route, message);
+  if (result != dispatch_result::accepted)
+    sub->bridge->refuse(*sub, result, message.subject, message.reply);
+}
 
-  // No actor serves the agent right now: say so rather than drop it.
-  sub->bridge->log_->warn("[{}] refused subject={} reason=\"agent not running\"", sub->route.agent,
-                          subject);
+void nats_bridge::refuse(const subscription& sub, dispatch_result why, const std::string& subject,
+                         const std::string& reply) {
+  const std::string& agent = sub.route.agent;
+  std::string message;
+  if (why == dispatch_result::busy) {
+    const std::uint64_t busy = sub.dispatcher->busy_count(sub.route);
+    const std::size_t limit = sub.dispatcher->in_flight_limit(sub.route);
+    message =
+      "agent " + agent + " is busy (" + std::to_string(limit) + " requests in flight); retry later";
+    // One line per hundred refusals: a flood of busy replies must not become
+    // a flood of log lines.
+    if (busy == 1 || busy % 100 == 0)
+      log_->warn("[{}] busy: refused subject={} refused_total={} limit={}", agent, subject, busy,
+                 limit);
+  } else {
+    message = "agent " + agent + " is not running";
+    log_->warn("[{}] refused subject={} reason=\"agent not running\"", agent, subject);
+  }
   if (!reply.empty())
-    sub->bridge->publish(reply, "{\"status\":\"error\",\"message\":\"agent " + sub->route.agent +
-                                  " is not running\"}");
+    publish(reply, "{\"status\":\"error\",\"message\":\"" + message + "\"" +
+                     (why == dispatch_result::busy ? ",\"busy\":true}" : "}"));
 }
 
 void nats_bridge::drain(std::chrono::milliseconds limit) {

@@ -22,7 +22,7 @@ namespace agent_runtime {
 
 /// A NATS operation failed; the message says which and why.
 class bridge_error : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
 };
 
@@ -36,7 +36,7 @@ struct bridge_options {
 
 /// A NATS connection serving the fleet's subscriptions.
 class nats_bridge : public reply_sink {
- public:
+public:
   /// Connects; throws `bridge_error` when NATS cannot be reached.
   explicit nats_bridge(bridge_options options);
   ~nats_bridge() override;
@@ -60,8 +60,11 @@ class nats_bridge : public reply_sink {
   /// The URL of the server connected to.
   std::string connected_url() const;
 
- private:
+private:
   struct subscription;
+  /// Answers a message the dispatcher did not take.
+  void refuse(const subscription& sub, dispatch_result why, const std::string& subject,
+              const std::string& reply);
   static void on_message(__natsConnection* nc, __natsSubscription* sub, __natsMsg* msg,
                          void* closure);
 

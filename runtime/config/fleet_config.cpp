@@ -166,6 +166,33 @@ std::string trim(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
+/// Reads `supervision:` under `parent`, starting from `fallback`.
+supervision_settings read_supervision(const YAML::Node& parent, supervision_settings fallback,
+                                      const place& where) {
+  const YAML::Node node = parent["supervision"];
+  if (!node)
+    return fallback;
+  if (!node.IsMap())
+    where.fail(node, "supervision", "must be a mapping");
+  if (node["strategy"]) {
+    fallback.strategy = required_string(node, "strategy", where);
+    if (fallback.strategy != "one_for_one" && fallback.strategy != "one_for_all")
+      where.fail(node["strategy"], "strategy",
+                 "must be one_for_one or one_for_all, got '" + fallback.strategy + "'");
+  }
+  if (auto n = optional_number<int>(node, "max_restarts", where)) {
+    if (*n < 0)
+      where.fail(node["max_restarts"], "max_restarts", "must not be negative");
+    fallback.max_restarts = *n;
+  }
+  if (auto s = optional_number<long>(node, "restart_window_s", where)) {
+    if (*s < 1)
+      where.fail(node["restart_window_s"], "restart_window_s", "must be at least 1");
+    fallback.restart_window = std::chrono::seconds(*s);
+  }
+  return fallback;
+}
+
 fleet_settings read_settings(const YAML::Node& root, const place& where) {
   fleet_settings settings;
   const YAML::Node node = root["settings"];
@@ -179,6 +206,17 @@ fleet_settings read_settings(const YAML::Node& root, const place& where) {
     settings.queue_group = required_string(node, "queue_group", where);
   settings.unified_subjects = optional_bool(node, "unified_subjects", false, where);
   settings.nats_url = optional_string(node, "nats_url", where);
+  if (auto n = optional_number<long>(node, "max_in_flight", where)) {
+    if (*n < 1)
+      where.fail(node["max_in_flight"], "max_in_flight", "must be at least 1");
+    settings.max_in_flight = static_cast<std::size_t>(*n);
+  }
+  if (auto ms = optional_number<long>(node, "stop_timeout_ms", where)) {
+    if (*ms < 0)
+      where.fail(node["stop_timeout_ms"], "stop_timeout_ms", "must not be negative");
+    settings.stop_timeout = std::chrono::milliseconds(*ms);
+  }
+  settings.supervision = read_supervision(node, settings.supervision, where);
   return settings;
 }
 
@@ -300,6 +338,7 @@ fleet_config load_fleet_config(const std::string& path) {
       where.fail(node["id"], "id", "duplicate cluster '" + cluster.id + "'");
     cluster.unified_subjects =
       optional_bool(node, "unified_subjects", fleet.settings.unified_subjects, where);
+    cluster.supervision = read_supervision(node, fleet.settings.supervision, where);
     const YAML::Node agents = node["agents"];
     if (!agents || !agents.IsSequence() || agents.size() == 0)
       where.fail(agents ? agents : node, "agents",

@@ -2,6 +2,7 @@
 // The fleet's declared topology: clusters.yaml and the agent definitions it
 // names, loaded and validated as a whole before anything starts.
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -14,8 +15,18 @@ namespace agent_runtime {
 
 /// A configuration mistake, with the place it was found.
 class config_error : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
+};
+
+/// How a cluster treats an agent that fails (OTP's restart strategies).
+struct supervision_settings {
+  /// `one_for_one` restarts the failed agent; `one_for_all` every agent of
+  /// the cluster.
+  std::string strategy = "one_for_one";
+  /// Failures allowed within `restart_window` before the agent is marked failed.
+  int max_restarts = 3;
+  std::chrono::seconds restart_window{3600};
 };
 
 /// Settings that apply to the whole fleet unless a cluster overrides them.
@@ -25,6 +36,12 @@ struct fleet_settings {
   bool unified_subjects = false;
   /// Empty when the runtime should start its own nats-server.
   std::string nats_url;
+  /// Requests an agent holds at once (queued or in progress); more are
+  /// answered `busy` at once.
+  std::size_t max_in_flight = 256;
+  /// How long a graceful stop waits for work in flight.
+  std::chrono::milliseconds stop_timeout{10000};
+  supervision_settings supervision;
 };
 
 /// One agent: its place in the roster and its definition file.
@@ -46,6 +63,7 @@ struct agent_definition {
 struct cluster_spec {
   std::string id;
   bool unified_subjects = false;
+  supervision_settings supervision;
   std::vector<agent_definition> agents;
 };
 

@@ -21,7 +21,7 @@ struct nats_server_options {
 
 /// A running nats-server, stopped (and its storage removed) on destruction.
 class nats_server_process {
- public:
+public:
   /// Starts the server and waits until it accepts connections; throws
   /// std::runtime_error with the server's own words when it does not.
   explicit nats_server_process(nats_server_options options = {});
@@ -45,7 +45,7 @@ class nats_server_process {
   /// Kills the server at once, as a crash would; for fault tests.
   void kill_now();
 
- private:
+private:
   void wait_until_accepting(std::chrono::milliseconds limit);
   std::string log_tail() const;
 

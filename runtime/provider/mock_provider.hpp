@@ -7,7 +7,7 @@ namespace agent_runtime {
 /// Answers at once, deterministically and without network: the same request
 /// always gets the same answer, streamed word by word.
 class mock_provider : public model_provider {
- public:
+public:
   const char* name() const override {
     return "mock";
   }

@@ -40,7 +40,7 @@ struct chat_result {
 /// later from another thread (network providers); it never blocks the
 /// caller on the network.
 class model_provider {
- public:
+public:
   /// Called once per piece of the answer, in order.
   using chunk_handler = std::function<void(std::size_t index, const std::string& text)>;
   /// Called exactly once when the request ends.
@@ -58,7 +58,7 @@ class model_provider {
 
 /// Finds the provider for a model config's `provider` name.
 class provider_registry {
- public:
+public:
   /// A registry with the providers this build has.
   static std::shared_ptr<provider_registry> with_builtin_providers();
 
@@ -67,7 +67,7 @@ class provider_registry {
   /// The provider called `name`, or null when this build has none.
   model_provider* find(const std::string& name) const;
 
- private:
+private:
   std::vector<std::shared_ptr<model_provider>> providers_;
 };
 

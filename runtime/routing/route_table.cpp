@@ -10,10 +10,12 @@
 namespace agent_runtime {
 
 std::vector<subject_route> route_table::add_agent(const std::string& name, const std::string& id,
-                                                  const std::string& queue_group_prefix) {
+                                                  const std::string& queue_group_prefix,
+                                                  std::size_t max_in_flight) {
   const std::size_t index = slots_.size();
   slots_.push_back(std::make_unique<slot>());
   slots_.back()->name = name;
+  slots_.back()->load = std::make_shared<agent_load>(max_in_flight);
   index_.emplace(name, index);
 
   const std::string group = subjects::queue_group(queue_group_prefix, name);
@@ -47,13 +49,31 @@ caf::actor route_table::current(const std::string& agent) const {
   return s->actor;
 }
 
-bool route_table::dispatch(const subject_route& route, inbound_message&& message) {
+std::shared_ptr<agent_load> route_table::load(const std::string& agent) const {
+  slot* s = find(agent);
+  return s ? s->load : nullptr;
+}
+
+dispatch_result route_table::dispatch(const subject_route& route, inbound_message& message) {
   slot& s = *slots_.at(route.slot);
+  // The shared lock is held until the message is in the mailbox: whoever
+  // re-points the slot (exclusive lock) knows that every message sent to
+  // the old actor is queued before anything it sends that actor next.
   std::shared_lock<std::shared_mutex> guard(s.mutex);
   if (!s.actor)
-    return false;
+    return dispatch_result::no_actor;
+  if (!s.load->try_admit())
+    return dispatch_result::busy;
   caf::anon_send(s.actor, incoming_atom::value, std::move(message));
-  return true;
+  return dispatch_result::accepted;
+}
+
+std::uint64_t route_table::busy_count(const subject_route& route) const {
+  return slots_.at(route.slot)->load->busy.load(std::memory_order_relaxed);
+}
+
+std::size_t route_table::in_flight_limit(const subject_route& route) const {
+  return slots_.at(route.slot)->load->limit;
 }
 
 } // namespace agent_runtime

@@ -11,16 +11,22 @@
 
 #include <caf/actor.hpp>
 
+#include "routing/agent_load.hpp"
 #include "routing/subject_route.hpp"
 
 namespace agent_runtime {
 
 /// Thread-safe map from subscriptions to the actors behind them.
 class route_table : public message_dispatcher {
- public:
-  /// Adds an agent (no actor yet) and its three subjects; returns them.
+public:
+  /// Adds an agent (no actor yet) that may hold `max_in_flight` requests,
+  /// and its three subjects; returns them.
   std::vector<subject_route> add_agent(const std::string& name, const std::string& id,
-                                       const std::string& queue_group_prefix);
+                                       const std::string& queue_group_prefix,
+                                       std::size_t max_in_flight);
+
+  /// The agent's load, shared with the actor that serves it.
+  std::shared_ptr<agent_load> load(const std::string& agent) const;
 
   /// Points `agent` at `actor`; an invalid handle takes it out of service.
   void point(const std::string& agent, caf::actor actor);
@@ -33,13 +39,16 @@ class route_table : public message_dispatcher {
     return routes_;
   }
 
-  bool dispatch(const subject_route& route, inbound_message&& message) override;
+  dispatch_result dispatch(const subject_route& route, inbound_message& message) override;
+  std::uint64_t busy_count(const subject_route& route) const override;
+  std::size_t in_flight_limit(const subject_route& route) const override;
 
- private:
+private:
   struct slot {
     std::string name;
     mutable std::shared_mutex mutex;
     caf::actor actor;
+    std::shared_ptr<agent_load> load;
   };
 
   slot* find(const std::string& agent) const;

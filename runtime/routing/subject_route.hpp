@@ -4,6 +4,7 @@
 // bridge can be tested with a fake dispatcher.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "routing/inbound_message.hpp"
@@ -20,19 +21,35 @@ struct subject_route {
   std::size_t slot = 0;
 };
 
+/// What became of a message handed to a dispatcher.
+enum class dispatch_result {
+  /// An actor has it and will answer.
+  accepted,
+  /// The agent holds as much work as it may; the message was not taken.
+  busy,
+  /// No actor serves the agent right now; the message was not taken.
+  no_actor,
+};
+
 /// Takes messages from the bridge's threads to the agents.
 class message_dispatcher {
- public:
+public:
   virtual ~message_dispatcher() = default;
 
-  /// Hands `message` to the agent behind `route`. False when no actor serves
-  /// the agent right now; the message was not taken.
-  virtual bool dispatch(const subject_route& route, inbound_message&& message) = 0;
+  /// Hands `message` to the agent behind `route`; moves from it only when
+  /// the result is `accepted`.
+  virtual dispatch_result dispatch(const subject_route& route, inbound_message& message) = 0;
+
+  /// Requests refused as busy so far for the agent behind `route`.
+  virtual std::uint64_t busy_count(const subject_route& route) const = 0;
+
+  /// Requests the agent behind `route` may hold.
+  virtual std::size_t in_flight_limit(const subject_route& route) const = 0;
 };
 
 /// Where agents send their replies.
 class reply_sink {
- public:
+public:
   virtual ~reply_sink() = default;
 
   /// Publishes `payload` on `subject`; safe from any thread. False when the

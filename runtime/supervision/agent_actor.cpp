@@ -2,7 +2,9 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
+#include <caf/skip.hpp>
 
+#include "app/log.hpp"
 #include "supervision/atoms.hpp"
 
 namespace agent_runtime {
@@ -16,61 +18,127 @@ void send_reply(self_ptr self, const std::string& subject, const std::string& pa
   self->state.services.replies->publish(subject, payload);
 }
 
-void stop_when_idle(self_ptr self) {
-  if (self->state.stopping && self->state.in_flight == 0)
+/// Stops, or hands over and stops, once nothing is in flight.
+void finish_when_idle(self_ptr self) {
+  auto& st = self->state;
+  if (st.in_flight != 0)
+    return;
+  if (st.successor) {
+    self->send(st.successor, handover_atom::value, st.core->snapshot());
     self->quit();
+  } else if (st.stopping) {
+    st.core->log_metrics();
+    self->quit();
+  }
 }
 
 /// Asks the agent's provider; the answer comes back as a `completed_atom`.
-void start_completion(self_ptr self, std::string reply_subject, chat_request request) {
+void start_completion(self_ptr self, const std::string& reply_subject, chat_request request) {
   auto& st = self->state;
   model_provider* provider = st.services.providers->find(request.model.provider);
   if (!provider) {
     chat_result missing;
     missing.error = "provider '" + request.model.provider + "' is not available in this build";
     send_reply(self, reply_subject, st.core->finish(request, missing));
+    st.load->finished();
     return;
   }
-  ++st.in_flight;
   auto agent = caf::actor_cast<caf::actor>(self);
-  // TODO: stream chunks as events once the event stream exists; the whole
-  // answer goes back in the reply meanwhile.
-  provider->complete(request, nullptr, [agent, reply_subject, request](chat_result result) mutable {
-    caf::anon_send(agent, completed_atom::value,
-                   completion{std::move(reply_subject), std::move(request), std::move(result)});
-  });
+  ++st.in_flight;
+  try {
+    // TODO: stream chunks as events once the event stream exists; the whole
+    // answer goes back in the reply meanwhile.
+    provider->complete(request, nullptr, [agent, reply_subject, request](chat_result result) {
+      caf::anon_send(agent, completed_atom::value,
+                     completion{reply_subject, request, std::move(result)});
+    });
+  } catch (...) {
+    --st.in_flight;
+    throw;
+  }
 }
 
 void on_incoming(self_ptr self, inbound_message& message) {
   auto& st = self->state;
+  st.core->set_busy_count(st.load->busy.load(std::memory_order_relaxed));
   try {
     agent_core::outcome outcome = st.core->handle(message);
+    if (outcome.completion) {
+      start_completion(self, message.reply, std::move(*outcome.completion));
+      return;
+    }
     if (outcome.reply)
       send_reply(self, message.reply, *outcome.reply);
-    if (outcome.completion)
-      start_completion(self, message.reply, std::move(*outcome.completion));
   } catch (const std::exception& e) {
-    // One bad request must not take the agent, or its queue, down with it.
+    // One failed request must not take the agent or its queue down: answer
+    // it, and let the cluster decide whether to restart the agent.
     send_reply(self, message.reply, st.core->internal_error(message, e.what()));
+    self->send(st.cluster, failure_atom::value, st.core->definition().name, std::string(e.what()));
   }
+  st.load->finished();
+}
+
+caf::behavior serving(self_ptr self) {
+  return {
+    [=](incoming_atom, inbound_message& message) { on_incoming(self, message); },
+    [=](completed_atom, completion& done) {
+      auto& st = self->state;
+      --st.in_flight;
+      send_reply(self, done.reply_subject, st.core->finish(done.request, done.result));
+      st.load->finished();
+      finish_when_idle(self);
+    },
+    [=](shutdown_atom) {
+      self->state.stopping = true;
+      finish_when_idle(self);
+    },
+    [=](retire_atom, caf::actor& successor) {
+      self->state.successor = std::move(successor);
+      finish_when_idle(self);
+    },
+    [=](fail_atom, std::string& why) { self->state.core->mark_failed(std::move(why)); },
+  };
+}
+
+caf::result<caf::message> drop_unexpected(caf::scheduled_actor* self, caf::message_view& view) {
+  component_logger("agent")->warn("[agent] dropped an unexpected message actor={}", self->id());
+  return caf::sec::unexpected_message;
 }
 
 } // namespace
 
-caf::behavior agent_actor(self_ptr self, agent_definition definition, fleet_services services) {
-  self->state.core = std::make_unique<agent_core>(std::move(definition), services.identity);
-  self->state.services = std::move(services);
+caf::behavior agent_actor(self_ptr self, agent_definition definition, fleet_services services,
+                          std::shared_ptr<agent_load> load, caf::actor cluster, agent_start start) {
+  auto& st = self->state;
+  st.core = std::make_unique<agent_core>(std::move(definition), services.identity);
+  st.services = std::move(services);
+  st.load = std::move(load);
+  st.cluster = std::move(cluster);
+  self->set_default_handler(drop_unexpected);
+  self->set_exception_handler([=](std::exception_ptr& error) -> caf::error {
+    // Handlers catch what they can; this is the last line: the actor stops
+    // and its cluster starts it afresh.
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      component_logger("agent")->error("[{}] actor failed: {}", self->state.core->definition().name,
+                                       e.what());
+    } catch (...) {
+      component_logger("agent")->error("[{}] actor failed", self->state.core->definition().name);
+    }
+    return caf::sec::runtime_error;
+  });
+  if (start == agent_start::fresh)
+    return serving(self);
+
+  // Everything but the handover waits in the mailbox, in order, until the
+  // predecessor has answered all it accepted and handed over its state.
+  self->set_default_handler(caf::skip);
   return {
-    [=](incoming_atom, inbound_message& message) { on_incoming(self, message); },
-    [=](completed_atom, completion& done) {
-      --self->state.in_flight;
-      send_reply(self, done.reply_subject, self->state.core->finish(done.request, done.result));
-      stop_when_idle(self);
-    },
-    [=](shutdown_atom) {
-      self->state.stopping = true;
-      self->state.core->log_metrics();
-      stop_when_idle(self);
+    [=](handover_atom, agent_snapshot& snapshot) {
+      self->state.core->restore(snapshot);
+      self->set_default_handler(drop_unexpected);
+      self->become(serving(self));
     },
   };
 }

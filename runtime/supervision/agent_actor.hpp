@@ -4,6 +4,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "agent/agent_core.hpp"
+#include "routing/agent_load.hpp"
 #include "supervision/fleet_services.hpp"
 
 namespace agent_runtime {
@@ -12,16 +13,33 @@ namespace agent_runtime {
 struct agent_actor_state {
   std::unique_ptr<agent_core> core;
   fleet_services services;
+  /// Shared with the bridge, which admits requests against it.
+  std::shared_ptr<agent_load> load;
+  /// Told when a request fails inside the agent.
+  caf::actor cluster;
   /// Model requests started and not yet answered.
   std::size_t in_flight = 0;
   bool stopping = false;
+  /// Set when retiring: who gets the state once the queue is done.
+  caf::actor successor;
   static inline const char* name = "agent";
 };
 
+/// How an agent actor begins.
+enum class agent_start {
+  /// With the state of its definition.
+  fresh,
+  /// Holding every message until a predecessor hands over its state
+  /// (`handover_atom`): a restart or a swap that loses and reorders nothing.
+  await_handover,
+};
+
 /// The actor that serves one agent: one message at a time, in arrival order.
-/// It stops on `shutdown_atom` once everything queued before it and every
-/// model request in flight is answered.
+/// It stops on `shutdown_atom`, and hands its state to a successor on
+/// `retire_atom`, once everything queued before and every model request in
+/// flight is answered.
 caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self, agent_definition definition,
-                          fleet_services services);
+                          fleet_services services, std::shared_ptr<agent_load> load,
+                          caf::actor cluster, agent_start start);
 
 } // namespace agent_runtime

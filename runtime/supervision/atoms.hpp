@@ -4,6 +4,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
+#include "agent/agent_core.hpp"
 #include "provider/model_provider.hpp"
 #include "routing/inbound_message.hpp"
 
@@ -17,6 +18,14 @@ using completed_atom = caf::atom_constant<caf::atom("completed")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 /// Answer once everything below has started.
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+/// An agent tells its cluster that a request failed inside it.
+using failure_atom = caf::atom_constant<caf::atom("failure")>;
+/// Finish what is queued, hand the state to the given successor, stop.
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+/// A predecessor's state for its successor.
+using handover_atom = caf::atom_constant<caf::atom("handover")>;
+/// Stop taking work: the agent failed too often.
+using fail_atom = caf::atom_constant<caf::atom("fail")>;
 
 /// A model request in flight, and where its reply goes.
 struct completion {
@@ -30,3 +39,4 @@ struct completion {
 // These never leave the process, so they need no serialization.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::inbound_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::completion)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::agent_snapshot)

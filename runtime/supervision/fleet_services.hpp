@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 #include "agent/agent_core.hpp"
@@ -17,6 +19,8 @@ struct fleet_services {
   reply_sink* replies = nullptr;
   std::shared_ptr<provider_registry> providers;
   runtime_identity identity;
+  /// Time for restart windows; tests replace it.
+  std::function<std::chrono::steady_clock::time_point()> clock = std::chrono::steady_clock::now;
 };
 
 } // namespace agent_runtime

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 /// A child process, stopped with SIGKILL on destruction if still running.
 class child_process {
- public:
+public:
   /// Starts `argv` with stdout and stderr going to a temporary file.
   explicit child_process(std::vector<std::string> argv);
   ~child_process();
@@ -36,7 +36,7 @@ class child_process {
     return pid_;
   }
 
- private:
+private:
   int pid_ = -1;
   int exit_code_ = -1;
   std::string output_file_;

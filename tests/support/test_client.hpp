@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 
 /// Messages received on one subscription.
 class collector {
- public:
+public:
   struct message {
     std::string subject;
     std::string payload;
@@ -35,7 +35,7 @@ class collector {
   /// Waits until at least `n` messages arrived; false after `limit`.
   bool wait_for(std::size_t n, std::chrono::milliseconds limit = 10s) const;
 
- private:
+private:
   mutable std::mutex mutex_;
   mutable std::condition_variable arrived_;
   std::vector<message> messages_;
@@ -43,7 +43,7 @@ class collector {
 
 /// One connection to the test's nats-server.
 class test_client {
- public:
+public:
   explicit test_client(const std::string& url);
   ~test_client();
 
@@ -64,7 +64,7 @@ class test_client {
   /// Round trip to the server: everything published before has reached it.
   void flush();
 
- private:
+private:
   __natsConnection* connection_ = nullptr;
   std::vector<__natsSubscription*> subscriptions_;
   std::vector<std::shared_ptr<collector>> collectors_;

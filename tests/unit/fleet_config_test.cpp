@@ -13,7 +13,7 @@ namespace {
 
 /// A throwaway config folder with a clusters.yaml and definitions.
 class config_dir {
- public:
+public:
   config_dir() {
     std::random_device rd;
     path_ = fs::temp_directory_path() / ("agent-runtime-config-" + std::to_string(rd()));
@@ -49,7 +49,7 @@ class config_dir {
     return {};
   }
 
- private:
+private:
   fs::path path_;
 };
 

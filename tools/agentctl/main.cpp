@@ -29,7 +29,7 @@ struct options {
 
 /// One NATS connection for the life of the command.
 class client {
- public:
+public:
   explicit client(const std::string& url) {
     natsOptions* opts = nullptr;
     natsOptions_Create(&opts);
@@ -65,7 +65,7 @@ class client {
     return text;
   }
 
- private:
+private:
   natsConnection* nc_ = nullptr;
   natsStatus status_ = NATS_OK;
 };
