@@ -203,6 +203,7 @@ std::string agent_core::ping_reply() const {
               {"version", definition_.version},
               {"state", to_string(state_)},
               {"health", failure_.empty() ? "ok" : "failed"},
+              {"restarts", restarts_},
               {"provider", model_.provider},
               {"model", model_.model_name},
               {"runtime_version", identity_.version},

@@ -87,9 +87,11 @@ public:
     return failure_;
   }
 
-  /// Requests refused as busy, read from outside by ping replies.
-  void set_busy_count(std::uint64_t busy) {
+  /// What the runtime counts outside the agent (busy refusals, restarts),
+  /// shown in ping replies.
+  void set_runtime_counts(std::uint64_t busy, std::uint32_t restarts) {
     busy_ = busy;
+    restarts_ = restarts;
   }
 
   const agent_definition& definition() const {
@@ -128,6 +130,7 @@ private:
   agent_counters counters_;
   std::string failure_;
   std::uint64_t busy_ = 0;
+  std::uint32_t restarts_ = 0;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -54,7 +54,8 @@ struct fleet_runtime::impl {
     system = std::make_unique<caf::actor_system>(*actor_config);
     fleet_services services{&routes,
                             bridge.get(),
-                            provider_registry::with_builtin_providers(),
+                            options.providers ? options.providers
+                                              : provider_registry::with_builtin_providers(),
                             {version_string, instance_name()}};
     supervisor = system->spawn(supervisor_actor, fleet, services);
 

@@ -62,6 +62,7 @@ public:
   /// A registry with the providers this build has.
   static std::shared_ptr<provider_registry> with_builtin_providers();
 
+  /// Adds `provider`, replacing one of the same name.
   void add(std::shared_ptr<model_provider> provider);
 
   /// The provider called `name`, or null when this build has none.

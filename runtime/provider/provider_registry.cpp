@@ -12,6 +12,12 @@ std::shared_ptr<provider_registry> provider_registry::with_builtin_providers() {
 }
 
 void provider_registry::add(std::shared_ptr<model_provider> provider) {
+  for (auto& existing : providers_) {
+    if (std::string(existing->name()) == provider->name()) {
+      existing = std::move(provider);
+      return;
+    }
+  }
   providers_.push_back(std::move(provider));
 }
 

@@ -10,8 +10,7 @@ namespace agent_runtime {
 /// shared by the bridge (which admits them) and whichever actor serves the
 /// agent (which finishes them), so that it outlives restarts and swaps.
 struct agent_load {
-  explicit agent_load(std::size_t limit) : limit(limit) {
-  }
+  explicit agent_load(std::size_t limit) : limit(limit) {}
 
   /// Admits one request unless `limit` are already in flight.
   bool try_admit() {
@@ -31,6 +30,8 @@ struct agent_load {
   std::atomic<std::size_t> in_flight{0};
   /// Requests refused because `limit` were in flight.
   std::atomic<std::uint64_t> busy{0};
+  /// Times the agent's actor was restarted by its cluster.
+  std::atomic<std::uint32_t> restarts{0};
 };
 
 } // namespace agent_runtime

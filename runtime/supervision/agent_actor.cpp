@@ -60,7 +60,8 @@ void start_completion(self_ptr self, const std::string& reply_subject, chat_requ
 
 void on_incoming(self_ptr self, inbound_message& message) {
   auto& st = self->state;
-  st.core->set_busy_count(st.load->busy.load(std::memory_order_relaxed));
+  st.core->set_runtime_counts(st.load->busy.load(std::memory_order_relaxed),
+                              st.load->restarts.load(std::memory_order_relaxed));
   try {
     agent_core::outcome outcome = st.core->handle(message);
     if (outcome.completion) {

@@ -49,9 +49,9 @@ void restart(self_ptr self, supervised_agent& agent) {
   st.retiring.insert(old.address());
   caf::actor successor = spawn_agent(self, agent, agent_start::await_handover);
   self->send(old, retire_atom::value, successor);
-  ++agent.restarts;
+  const auto restarts = ++agent.load->restarts;
   component_logger("cluster")->warn("[cluster {}] restarted agent {} restarts={}", st.id,
-                                    agent.definition.name, agent.restarts);
+                                    agent.definition.name, restarts);
 }
 
 void on_failure(self_ptr self, const std::string& name, const std::string& what) {
@@ -111,7 +111,7 @@ void on_agent_down(self_ptr self, const caf::down_msg& down) {
     "[cluster {}] agent {} stopped unexpectedly reason={}; starting it afresh", st.id, name,
     to_string(down.reason));
   supervised_agent& agent = st.agents.at(name);
-  ++agent.restarts;
+  ++agent.load->restarts;
   spawn_agent(self, agent, agent_start::fresh);
 }
 

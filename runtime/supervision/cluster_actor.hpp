@@ -20,7 +20,6 @@ struct supervised_agent {
   caf::actor actor;
   std::shared_ptr<agent_load> load;
   restart_policy policy;
-  int restarts = 0;
   bool failed = false;
 };
 

@@ -14,9 +14,8 @@ class restart_policy {
 public:
   using clock = std::chrono::steady_clock;
 
-  restart_policy(int max_restarts, std::chrono::seconds window)
-    : max_restarts_(max_restarts), window_(window) {
-  }
+  restart_policy(int max_restarts, std::chrono::seconds window) :
+    max_restarts_(max_restarts), window_(window) {}
 
   /// Records a failure at `now`; true if the agent may be restarted, false
   /// once it has failed more than `max_restarts` times within the window.

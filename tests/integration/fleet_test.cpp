@@ -3,43 +3,13 @@
 
 #include <doctest/doctest.h>
 
-#include "app/fleet_runtime.hpp"
-#include "embedded/nats_server_process.hpp"
-#include "support/test_client.hpp"
+#include "support/running_fleet.hpp"
 
 using namespace agent_runtime;
 using namespace agent_runtime::testing;
 using nlohmann::json;
 
 namespace {
-
-/// A nats-server, the whole fleet from the shipped config, and a client.
-struct running_fleet {
-  fleet_config fleet = load_fleet_config(AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml");
-  nats_server_process server{{0, false}};
-  fleet_runtime runtime{fleet, {server.url()}};
-  std::unique_ptr<test_client> client;
-
-  running_fleet() {
-    runtime.start();
-    client = std::make_unique<test_client>(server.url());
-  }
-
-  std::vector<agent_definition> agents() const {
-    std::vector<agent_definition> all;
-    for (const auto& cluster : fleet.clusters)
-      all.insert(all.end(), cluster.agents.begin(), cluster.agents.end());
-    return all;
-  }
-
-  json ping(const std::string& name) {
-    return client->request_json("agent.to." + name + ".from.test.request", "ping");
-  }
-
-  json send(const std::string& name, const json& command) {
-    return client->request_json("agent.to." + name + ".from.test.request", command.dump());
-  }
-};
 
 const std::string ddd_id = "01936f22-7c43-7000-8000-000000000002";
 
@@ -61,7 +31,7 @@ json message(const std::string& content) {
 
 TEST_CASE("all 31 agents answer ping on their inbox and on their reference subject") {
   running_fleet f;
-  CHECK(f.runtime.agent_count() == 31);
+  CHECK(f.runtime->agent_count() == 31);
   for (const agent_definition& agent : f.agents()) {
     CAPTURE(agent.name);
     json by_inbox = f.ping(agent.name);
@@ -182,7 +152,7 @@ TEST_CASE("a message without a reply subject is handled, counted and crashes not
 TEST_CASE("a stopped fleet answers nothing and stops cleanly twice") {
   running_fleet f;
   CHECK(f.ping("sage")["status"] == "ok");
-  f.runtime.stop();
-  f.runtime.stop();
+  f.runtime->stop();
+  f.runtime->stop();
   CHECK_FALSE(f.client->request("agent.to.sage.from.test.request", "ping", 300ms));
 }
