@@ -103,6 +103,8 @@ void fleet_runtime::start() {
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
       d.bridge->subscribe(route, d.routes);
+    // Ready means the server has every subscription, not just our socket.
+    d.bridge->flush(std::chrono::milliseconds(5000));
   } catch (...) {
     // Never half a fleet: undo what started, then report.
     stop();

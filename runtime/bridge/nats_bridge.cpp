@@ -147,6 +147,10 @@ void nats_bridge::refuse(const subscription& sub, dispatch_result why, const std
                      (why == dispatch_result::busy ? ",\"busy\":true}" : "}"));
 }
 
+void nats_bridge::flush(std::chrono::milliseconds limit) {
+  check(natsConnection_FlushTimeout(connection_, limit.count()), "flush");
+}
+
 void nats_bridge::drain(std::chrono::milliseconds limit) {
   for (auto& sub : subscriptions_) {
     natsStatus status = natsSubscription_Drain(sub->handle);

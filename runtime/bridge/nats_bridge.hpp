@@ -48,6 +48,10 @@ public:
   /// which must outlive the subscription. Throws `bridge_error`.
   void subscribe(const subject_route& route, message_dispatcher& dispatcher);
 
+  /// Waits until the server has processed everything sent so far (a PING
+  /// round trip); throws `bridge_error` after `limit`.
+  void flush(std::chrono::milliseconds limit);
+
   /// Stops taking messages: every subscription is drained (what NATS already
   /// delivered still reaches the dispatcher), waiting up to `limit`.
   void drain(std::chrono::milliseconds limit);

@@ -86,8 +86,8 @@ TEST_CASE("one_for_all restarts every agent of the cluster when one fails") {
   });
   REQUIRE(f.send("ddd-expert", configure(faulty))["status"] == "ok");
   CHECK(f.send("ddd-expert", message(1))["status"] == "error");
-  for (const char* sibling : {"ddd-expert", "domain-expert", "domain-ontologist-researcher",
-                              "cim-domain-expert"})
+  for (const char* sibling :
+       {"ddd-expert", "domain-expert", "domain-ontologist-researcher", "cim-domain-expert"})
     CHECK(eventually([&] { return f.ping(sibling)["restarts"] == 1; }));
   CHECK(f.ping("sage")["restarts"] == 0);
 }
