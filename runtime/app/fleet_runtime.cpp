@@ -142,4 +142,8 @@ std::size_t fleet_runtime::agent_count() const {
   return impl_->agents;
 }
 
+link_status fleet_runtime::nats_link() const {
+  return impl_->bridge ? impl_->bridge->link() : link_status{};
+}
+
 } // namespace agent_runtime

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "bridge/nats_bridge.hpp"
 #include "config/fleet_config.hpp"
 #include "provider/model_provider.hpp"
 
@@ -47,6 +48,9 @@ public:
 
   /// Number of agents serving.
   std::size_t agent_count() const;
+
+  /// The state of the link to NATS.
+  link_status nats_link() const;
 
 private:
   struct impl;

@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
+
 #include "app/log.hpp"
 
 namespace agent_runtime {
@@ -20,27 +22,25 @@ void check(natsStatus status, const std::string& what) {
     throw bridge_error(what + ": " + describe(status));
 }
 
-void on_disconnected(natsConnection* nc, void* closure) {
-  // Closing also disconnects; only a lost link is news.
-  if (!natsConnection_IsClosed(nc))
-    static_cast<spdlog::logger*>(closure)->warn("[nats] disconnected, reconnecting");
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
 }
 
-void on_reconnected(natsConnection* nc, void* closure) {
-  char url[256] = {0};
-  natsConnection_GetConnectedUrl(nc, url, sizeof(url));
-  static_cast<spdlog::logger*>(closure)->info("[nats] reconnected url={}", url);
-}
-
-void on_error(natsConnection*, natsSubscription* sub, natsStatus err, void* closure) {
-  auto* log = static_cast<spdlog::logger*>(closure);
-  const char* subject = sub ? natsSubscription_GetSubject(sub) : nullptr;
-  // TODO: count slow-consumer drops in metrics (the supervision issue).
-  log->warn("[nats] asynchronous error subject={} error={}", subject ? subject : "-",
-            natsStatus_GetText(err));
+/// Back-off between reconnect attempts: 100 ms doubling up to 5 s.
+int64_t reconnect_delay(natsConnection*, int attempts, void*) {
+  return std::min<int64_t>(5000, int64_t{100} << std::min(attempts, 6));
 }
 
 } // namespace
+
+struct nats_bridge::callbacks {
+  static void on_disconnected(natsConnection* nc, void* closure);
+  static void on_reconnected(natsConnection* nc, void* closure);
+  static void on_async_error(natsConnection* nc, natsSubscription* sub, natsStatus err,
+                             void* closure);
+};
 
 /// What a nats.c callback needs: the route, where to hand messages, and the
 /// bridge for refusals.
@@ -65,10 +65,13 @@ nats_bridge::nats_bridge(bridge_options options) :
   // A few shared delivery threads instead of one per subscription (93).
   check(natsOptions_UseGlobalMessageDelivery(opts, true), "global delivery");
   check(natsOptions_SetMaxReconnect(opts, -1), "reconnect forever");
-  check(natsOptions_SetReconnectWait(opts, 250), "reconnect wait");
-  check(natsOptions_SetDisconnectedCB(opts, on_disconnected, log_.get()), "disconnect handler");
-  check(natsOptions_SetReconnectedCB(opts, on_reconnected, log_.get()), "reconnect handler");
-  check(natsOptions_SetErrorHandler(opts, on_error, log_.get()), "error handler");
+  check(natsOptions_SetCustomReconnectDelay(opts, reconnect_delay, nullptr), "reconnect delay");
+  // What is published while the link is down waits here, up to 8 MiB.
+  check(natsOptions_SetReconnectBufSize(opts, 8 * 1024 * 1024), "reconnect buffer");
+  check(natsOptions_SetDisconnectedCB(opts, &callbacks::on_disconnected, this),
+        "disconnect handler");
+  check(natsOptions_SetReconnectedCB(opts, &callbacks::on_reconnected, this), "reconnect handler");
+  check(natsOptions_SetErrorHandler(opts, &callbacks::on_async_error, this), "error handler");
 
   natsStatus status = natsConnection_Connect(&connection_, opts);
   if (status != NATS_OK)
@@ -145,6 +148,55 @@ void nats_bridge::refuse(const subscription& sub, dispatch_result why, const std
   if (!reply.empty())
     publish(reply, "{\"status\":\"error\",\"message\":\"" + message + "\"" +
                      (why == dispatch_result::busy ? ",\"busy\":true}" : "}"));
+}
+
+void nats_bridge::callbacks::on_disconnected(natsConnection* nc, void* closure) {
+  // Closing also disconnects; only a lost link is news.
+  if (natsConnection_IsClosed(nc))
+    return;
+  auto* bridge = static_cast<nats_bridge*>(closure);
+  bridge->down_since_ms_ = steady_ms();
+  bridge->log_->warn("[nats] disconnected, reconnecting; replies wait in the reconnect buffer");
+}
+
+void nats_bridge::callbacks::on_reconnected(natsConnection* nc, void* closure) {
+  auto* bridge = static_cast<nats_bridge*>(closure);
+  const std::int64_t down_ms = steady_ms() - bridge->down_since_ms_.exchange(0);
+  ++bridge->reconnects_;
+  char url[256] = {0};
+  natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+  bridge->log_->info("[nats] reconnected url={} down_ms={} reconnects={}", url, down_ms,
+                     bridge->reconnects_.load());
+}
+
+void nats_bridge::callbacks::on_async_error(natsConnection*, natsSubscription* sub, natsStatus err,
+                                            void* closure) {
+  auto* bridge = static_cast<nats_bridge*>(closure);
+  const char* subject = sub ? natsSubscription_GetSubject(sub) : nullptr;
+  if (err == NATS_SLOW_CONSUMER) {
+    int64_t dropped = 0;
+    if (sub)
+      natsSubscription_GetDropped(sub, &dropped);
+    ++bridge->slow_consumer_events_;
+    bridge->log_->warn("[nats] slow consumer: messages dropped subject={} dropped_total={}",
+                       subject ? subject : "-", dropped);
+    return;
+  }
+  ++bridge->async_errors_;
+  bridge->log_->warn("[nats] asynchronous error subject={} error={}", subject ? subject : "-",
+                     natsStatus_GetText(err));
+}
+
+link_status nats_bridge::link() const {
+  link_status status;
+  const std::int64_t since = down_since_ms_.load();
+  status.connected =
+    connection_ && since == 0 && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+  status.down_for = std::chrono::milliseconds(since == 0 ? 0 : steady_ms() - since);
+  status.reconnects = reconnects_.load();
+  status.slow_consumer_events = slow_consumer_events_.load();
+  status.async_errors = async_errors_.load();
+  return status;
 }
 
 void nats_bridge::flush(std::chrono::milliseconds limit) {

@@ -4,7 +4,9 @@
 // and publishes replies. A natsStatus is turned into words here and nowhere
 // else.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -24,6 +26,17 @@ namespace agent_runtime {
 class bridge_error : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
+};
+
+/// The state of the link to NATS, for logs, status and metrics.
+struct link_status {
+  bool connected = false;
+  /// How long the link has been down; zero while connected.
+  std::chrono::milliseconds down_for{0};
+  std::uint64_t reconnects = 0;
+  /// Times a subscription fell behind and NATS dropped messages for it.
+  std::uint64_t slow_consumer_events = 0;
+  std::uint64_t async_errors = 0;
 };
 
 /// How to reach NATS.
@@ -61,6 +74,9 @@ public:
 
   bool publish(const std::string& subject, const std::string& payload) override;
 
+  /// The state of the link.
+  link_status link() const;
+
   /// The URL of the server connected to.
   std::string connected_url() const;
 
@@ -69,6 +85,9 @@ private:
   /// Answers a message the dispatcher did not take.
   void refuse(const subscription& sub, dispatch_result why, const std::string& subject,
               const std::string& reply);
+  /// The connection's event handlers, which nats.c calls on its threads.
+  struct callbacks;
+  friend struct callbacks;
   static void on_message(__natsConnection* nc, __natsSubscription* sub, __natsMsg* msg,
                          void* closure);
 
@@ -76,6 +95,11 @@ private:
   __natsConnection* connection_ = nullptr;
   std::vector<std::unique_ptr<subscription>> subscriptions_;
   std::shared_ptr<spdlog::logger> log_;
+  /// Steady-clock milliseconds when the link went down; 0 while up.
+  std::atomic<std::int64_t> down_since_ms_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> slow_consumer_events_{0};
+  std::atomic<std::uint64_t> async_errors_{0};
 };
 
 } // namespace agent_runtime

@@ -99,16 +99,25 @@ int free_loopback_port() {
 
 nats_server_process::nats_server_process(nats_server_options options) :
   options_(std::move(options)) {
-  const std::string binary = find_binary(options_.binary);
   port_ = options_.preferred_port > 0 && port_bindable(options_.preferred_port)
             ? options_.preferred_port
             : free_loopback_port();
   dir_ = make_temp_dir();
+  launch();
+}
 
+void nats_server_process::restart() {
+  stop();
+  launch();
+}
+
+void nats_server_process::launch() {
+  const std::string binary = find_binary(options_.binary);
   std::vector<std::string> args = {binary, "-a", "127.0.0.1", "-p", std::to_string(port_)};
   if (options_.jetstream)
     args.insert(args.end(), {"-js", "-sd", dir_ + "/jetstream"});
   const std::string log_file = dir_ + "/nats-server.log";
+  const int flags = O_WRONLY | O_CREAT | O_APPEND;
 
   pid_ = ::fork();
   if (pid_ < 0)
@@ -118,7 +127,7 @@ nats_server_process::nats_server_process(nats_server_options options) :
     // the server after its own graceful stop; and gone if the runtime dies.
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = ::open(log_file.c_str(), flags, 0600);
     if (fd >= 0) {
       ::dup2(fd, STDOUT_FILENO);
       ::dup2(fd, STDERR_FILENO);

@@ -45,7 +45,11 @@ public:
   /// Kills the server at once, as a crash would; for fault tests.
   void kill_now();
 
+  /// Starts the server again on the same port with the same storage.
+  void restart();
+
 private:
+  void launch();
   void wait_until_accepting(std::chrono::milliseconds limit);
   std::string log_tail() const;
 

@@ -36,6 +36,9 @@ test_client::test_client(const std::string& url) {
   natsOptions_Create(&opts);
   natsOptions_SetURL(opts, url.c_str());
   natsOptions_SetSendAsap(opts, true);
+  // Outage tests restart the server: come back quickly, and keep trying.
+  natsOptions_SetMaxReconnect(opts, -1);
+  natsOptions_SetReconnectWait(opts, 50);
   natsStatus status = natsConnection_Connect(&connection_, opts);
   natsOptions_Destroy(opts);
   if (status != NATS_OK)
