@@ -12,6 +12,7 @@
 #include "routing/route_table.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/supervisor_actor.hpp"
+#include "supervision/watchdog_actor.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -42,6 +43,7 @@ struct fleet_runtime::impl {
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
+  caf::actor watchdog;
   std::size_t agents = 0;
   bool running = false;
 
@@ -69,6 +71,12 @@ struct fleet_runtime::impl {
 
   void stop_actors() {
     caf::scoped_actor self{*system};
+    if (watchdog) {
+      // Gone before the bridge is: its callback reads the link state.
+      self->send_exit(watchdog, caf::exit_reason::user_shutdown);
+      self->wait_for(watchdog);
+      watchdog = nullptr;
+    }
     self->request(supervisor, stop_limit(), shutdown_atom::value)
       .receive([&](std::size_t) {},
                [&](caf::error& err) {
@@ -140,6 +148,12 @@ std::string fleet_runtime::nats_url() const {
 
 std::size_t fleet_runtime::agent_count() const {
   return impl_->agents;
+}
+
+void fleet_runtime::start_watchdog(std::chrono::milliseconds period,
+                                   std::function<void(std::size_t agents)> alive) {
+  auto& d = *impl_;
+  d.watchdog = d.system->spawn(watchdog_actor, d.supervisor, period, std::move(alive));
 }
 
 link_status fleet_runtime::nats_link() const {

@@ -4,6 +4,7 @@
 // in-process integration tests both drive it.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,11 @@ public:
 
   /// The state of the link to NATS.
   link_status nats_link() const;
+
+  /// Every `period`, once the whole actor tree has answered, calls `alive`
+  /// with the number of agents (on a CAF thread). For systemd's watchdog.
+  void start_watchdog(std::chrono::milliseconds period,
+                      std::function<void(std::size_t agents)> alive);
 
 private:
   struct impl;

@@ -10,6 +10,7 @@
 
 #include "app/fleet_runtime.hpp"
 #include "app/log.hpp"
+#include "app/systemd_notifier.hpp"
 #include "app/version.hpp"
 #include "embedded/nats_server_process.hpp"
 
@@ -44,6 +45,35 @@ void wait_for_signal(boost::asio::io_context& io, boost::asio::signal_set& signa
       log.info("[runtime] received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
   });
   io.run();
+}
+
+/// A one-line summary for systemd's STATUS=.
+std::string status_line(std::size_t agents, const link_status& link) {
+  std::string line = "serving agents=" + std::to_string(agents);
+  if (link.connected)
+    return line + " nats=connected";
+  return line + " nats=down for " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(link.down_for).count()) +
+         "s";
+}
+
+/// Tells systemd the fleet is ready and, if it asks for one, starts the
+/// watchdog that the actor system itself feeds.
+void announce_ready(fleet_runtime& runtime, const std::string& url) {
+  systemd_notifier notifier;
+  if (!notifier.enabled())
+    return;
+  notifier.ready(status_line(runtime.agent_count(), runtime.nats_link()) + " url=" + url);
+  if (auto period = notifier.watchdog_period()) {
+    // Ping three times per period: one late round is not yet a hang.
+    const auto every = std::chrono::duration_cast<std::chrono::milliseconds>(*period / 3);
+    runtime.start_watchdog(std::max(every, std::chrono::milliseconds(1)),
+                           [&runtime, notifier](std::size_t agents) {
+                             notifier.watchdog();
+                             notifier.status(status_line(agents, runtime.nats_link()));
+                           });
+    component_logger("runtime")->info("[runtime] systemd watchdog fed every {} ms", every.count());
+  }
 }
 
 int run(const cli_options& cli) {
@@ -82,7 +112,9 @@ int run(const cli_options& cli) {
     log->error("[runtime] start-up failed: {}", e.what());
     return nats;
   }
+  announce_ready(runtime, url);
   wait_for_signal(io, signals, *log);
+  systemd_notifier{}.stopping("stopping: finishing work in flight");
   runtime.stop();
   if (embedded) {
     embedded->stop();

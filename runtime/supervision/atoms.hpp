@@ -24,6 +24,8 @@ using failure_atom = caf::atom_constant<caf::atom("failure")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 /// A predecessor's state for its successor.
 using handover_atom = caf::atom_constant<caf::atom("handover")>;
+/// Time for the watchdog's next round.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// Stop taking work: the agent failed too often.
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
 

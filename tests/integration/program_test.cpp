@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -184,4 +187,78 @@ TEST_CASE("--version, --help and a wrong flag answer as a command-line tool shou
 
   child_process wrong({AGENT_RUNTIME_BINARY, "--colour", "blue"});
   CHECK(wrong.wait() == 2);
+}
+
+TEST_CASE("under systemd's notify socket the program says READY and the actors feed the watchdog") {
+  const std::string path = "/tmp/agent-runtime-notify-" + std::to_string(::getpid());
+  int sock = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  ::unlink(path.c_str());
+  REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  timeval limit{10, 0};
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+
+  nats_server_process server{{0, false}};
+  child_process runtime({AGENT_RUNTIME_BINARY, "--config", config_file, "--nats", server.url()},
+                        {"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=300000"});
+  std::vector<std::string> messages;
+  int pings = 0;
+  for (int i = 0; i < 50 && pings < 3; ++i) {
+    char buffer[512];
+    const ssize_t n = ::recv(sock, buffer, sizeof(buffer), 0);
+    REQUIRE_MESSAGE(n > 0, runtime.output());
+    messages.emplace_back(buffer, static_cast<std::size_t>(n));
+    pings += messages.back() == "WATCHDOG=1" ? 1 : 0;
+  }
+  REQUIRE(!messages.empty());
+  CHECK(messages.front().rfind("READY=1\nSTATUS=serving agents=31 nats=connected", 0) == 0);
+  CHECK(pings == 3);
+  CHECK(runtime.stop(SIGTERM) == 0);
+  ::close(sock);
+  ::unlink(path.c_str());
+}
+
+TEST_CASE("SIGTERM under load: every request sent before it is answered, then exit 0") {
+  nats_server_process server{{0, false}};
+  child_process runtime = runtime_on(server.url());
+  REQUIRE_MESSAGE(runtime.wait_for_output("[runtime] ready"), runtime.output());
+  fleet_config fleet = load_fleet_config(config_file);
+  test_client client(server.url());
+  auto replies = client.collect("test.term.>");
+
+  std::vector<agent_definition> agents;
+  for (const auto& cluster : fleet.clusters)
+    agents.insert(agents.end(), cluster.agents.begin(), cluster.agents.end());
+
+  // A hundred per agent: well under the in-flight limit, so none is busy.
+  const int requests = 3100;
+  for (int i = 0; i < requests; ++i) {
+    const auto& agent = agents[static_cast<std::size_t>(i) % agents.size()];
+    char message_id[40];
+    std::snprintf(message_id, sizeof(message_id), "01936f22-7c43-7000-8000-%012d", i);
+    json message = {{"type", "SendMessage"},
+                    {"agent_id", agent.id},
+                    {"message_id", message_id},
+                    {"content", "question " + std::to_string(i)}};
+    client.publish("agent.to." + agent.name + ".from.test.request", message.dump(),
+                   "test.term." + std::to_string(i));
+  }
+  // The server has routed every request to the runtime before the signal.
+  client.flush();
+  CHECK(runtime.stop(SIGTERM) == 0);
+
+  REQUIRE(replies->wait_for(requests, 20s));
+  std::set<std::string> answered;
+  for (const auto& m : replies->messages()) {
+    CHECK_MESSAGE(json::parse(m.payload)["status"] == "ok", m.payload);
+    answered.insert(m.subject);
+  }
+  CHECK(answered.size() == static_cast<std::size_t>(requests));
+  CHECK(replies->count() == static_cast<std::size_t>(requests));
+  const std::string log = runtime.output();
+  CHECK(occurrences(log, "] Metrics: inbox=") >= 31);
+  CHECK(log.find("[runtime] stopped") != std::string::npos);
 }

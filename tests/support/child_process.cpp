@@ -13,7 +13,7 @@
 
 namespace agent_runtime::testing {
 
-child_process::child_process(std::vector<std::string> argv) {
+child_process::child_process(std::vector<std::string> argv, std::vector<std::string> env) {
   char name[] = "/tmp/agent-runtime-test-XXXXXX";
   int fd = ::mkstemp(name);
   if (fd < 0)
@@ -26,6 +26,8 @@ child_process::child_process(std::vector<std::string> argv) {
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
     ::close(fd);
+    for (std::string& variable : env)
+      ::putenv(variable.data());
     std::vector<char*> args;
     for (std::string& a : argv)
       args.push_back(a.data());

@@ -12,8 +12,9 @@ using namespace std::chrono_literals;
 /// A child process, stopped with SIGKILL on destruction if still running.
 class child_process {
 public:
-  /// Starts `argv` with stdout and stderr going to a temporary file.
-  explicit child_process(std::vector<std::string> argv);
+  /// Starts `argv` with stdout and stderr going to a temporary file, and
+  /// `env` ("NAME=value") added to the environment.
+  explicit child_process(std::vector<std::string> argv, std::vector<std::string> env = {});
   ~child_process();
 
   child_process(const child_process&) = delete;
