@@ -34,6 +34,15 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
+if [[ "${1:-}" == --tests ]] && ! command -v systemd-analyze >/dev/null; then
+  echo "setup: installing systemd (systemd-analyze checks the unit file)"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    systemd >/dev/null
+fi
+
 if [[ "${1:-}" == --tests && ! -d tests/js/node_modules/nats ]]; then
   echo "setup: installing the JavaScript test client (npm ci)"
   npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
