@@ -105,7 +105,7 @@ void fleet_runtime::start() {
     d.bridge = std::make_unique<nats_bridge>(bridge_options{d.options.nats_url});
     for (const cluster_spec& cluster : d.fleet.clusters) {
       for (const agent_definition& agent : cluster.agents)
-        d.routes.add_agent(agent.name, agent.id, d.fleet.settings.queue_group,
+        d.routes.add_agent(agent.name, agent.id, cluster.id, d.fleet.settings.queue_group,
                            d.fleet.settings.max_in_flight);
     }
     d.start_actors();

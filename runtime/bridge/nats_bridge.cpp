@@ -141,13 +141,22 @@ void nats_bridge::refuse(const subscription& sub, dispatch_result why, const std
     if (busy == 1 || busy % 100 == 0)
       log_->warn("[{}] busy: refused subject={} refused_total={} limit={}", agent, subject, busy,
                  limit);
+  } else if (why == dispatch_result::disabled) {
+    // Every agent of a disabled cluster sees each broadcast: no news there.
+    if (sub.route.kind == subject_kind::broadcast)
+      return;
+    message = "cluster " + sub.dispatcher->cluster_of(sub.route) + " is disabled; agent " +
+              agent + " takes no requests until an operator enables it";
+    log_->debug("[{}] refused subject={} reason=\"cluster disabled\"", agent, subject);
   } else {
     message = "agent " + agent + " is not running";
     log_->warn("[{}] refused subject={} reason=\"agent not running\"", agent, subject);
   }
   if (!reply.empty())
     publish(reply, "{\"status\":\"error\",\"message\":\"" + message + "\"" +
-                     (why == dispatch_result::busy ? ",\"busy\":true}" : "}"));
+                     (why == dispatch_result::busy       ? ",\"busy\":true}"
+                      : why == dispatch_result::disabled ? ",\"disabled\":true}"
+                                                         : "}"));
 }
 
 void nats_bridge::callbacks::on_disconnected(natsConnection* nc, void* closure) {

@@ -10,12 +10,18 @@
 namespace agent_runtime {
 
 std::vector<subject_route> route_table::add_agent(const std::string& name, const std::string& id,
+                                                  const std::string& cluster,
                                                   const std::string& queue_group_prefix,
                                                   std::size_t max_in_flight) {
   const std::size_t index = slots_.size();
+  auto& enabled = clusters_[cluster];
+  if (!enabled)
+    enabled = std::make_shared<std::atomic<bool>>(true);
   slots_.push_back(std::make_unique<slot>());
   slots_.back()->name = name;
   slots_.back()->load = std::make_shared<agent_load>(max_in_flight);
+  slots_.back()->cluster = cluster;
+  slots_.back()->cluster_enabled = enabled;
   index_.emplace(name, index);
 
   const std::string group = subjects::queue_group(queue_group_prefix, name);
@@ -60,12 +66,31 @@ dispatch_result route_table::dispatch(const subject_route& route, inbound_messag
   // re-points the slot (exclusive lock) knows that every message sent to
   // the old actor is queued before anything it sends that actor next.
   std::shared_lock<std::shared_mutex> guard(s.mutex);
+  if (!s.cluster_enabled->load(std::memory_order_acquire))
+    return dispatch_result::disabled;
   if (!s.actor)
     return dispatch_result::no_actor;
   if (!s.load->try_admit())
     return dispatch_result::busy;
   caf::anon_send(s.actor, incoming_atom::value, std::move(message));
   return dispatch_result::accepted;
+}
+
+bool route_table::set_cluster_enabled(const std::string& cluster, bool enabled) {
+  auto it = clusters_.find(cluster);
+  if (it == clusters_.end())
+    return false;
+  it->second->store(enabled, std::memory_order_release);
+  return true;
+}
+
+bool route_table::cluster_enabled(const std::string& cluster) const {
+  auto it = clusters_.find(cluster);
+  return it != clusters_.end() && it->second->load(std::memory_order_acquire);
+}
+
+std::string route_table::cluster_of(const subject_route& route) const {
+  return slots_.at(route.slot)->cluster;
 }
 
 std::uint64_t route_table::busy_count(const subject_route& route) const {

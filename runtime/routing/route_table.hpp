@@ -3,6 +3,7 @@
 // serves that agent. Lookups come from NATS threads; re-pointing an agent at
 // another actor (a restart, a swap) takes effect for the next message.
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -22,8 +23,15 @@ public:
   /// Adds an agent (no actor yet) that may hold `max_in_flight` requests,
   /// and its three subjects; returns them.
   std::vector<subject_route> add_agent(const std::string& name, const std::string& id,
+                                       const std::string& cluster,
                                        const std::string& queue_group_prefix,
                                        std::size_t max_in_flight);
+
+  /// Takes a whole cluster in or out of service; false for an unknown cluster.
+  bool set_cluster_enabled(const std::string& cluster, bool enabled);
+
+  /// Whether `cluster` serves; false for an unknown cluster.
+  bool cluster_enabled(const std::string& cluster) const;
 
   /// The agent's load, shared with the actor that serves it.
   std::shared_ptr<agent_load> load(const std::string& agent) const;
@@ -42,6 +50,7 @@ public:
   dispatch_result dispatch(const subject_route& route, inbound_message& message) override;
   std::uint64_t busy_count(const subject_route& route) const override;
   std::size_t in_flight_limit(const subject_route& route) const override;
+  std::string cluster_of(const subject_route& route) const override;
 
 private:
   struct slot {
@@ -49,6 +58,9 @@ private:
     mutable std::shared_mutex mutex;
     caf::actor actor;
     std::shared_ptr<agent_load> load;
+    std::string cluster;
+    /// Shared by every agent of the cluster.
+    std::shared_ptr<std::atomic<bool>> cluster_enabled;
   };
 
   slot* find(const std::string& agent) const;
@@ -58,6 +70,7 @@ private:
   std::vector<std::unique_ptr<slot>> slots_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<subject_route> routes_;
+  std::unordered_map<std::string, std::shared_ptr<std::atomic<bool>>> clusters_;
 };
 
 } // namespace agent_runtime

@@ -29,6 +29,8 @@ enum class dispatch_result {
   busy,
   /// No actor serves the agent right now; the message was not taken.
   no_actor,
+  /// An operator took the agent's cluster out of service.
+  disabled,
 };
 
 /// Takes messages from the bridge's threads to the agents.
@@ -45,6 +47,9 @@ public:
 
   /// Requests the agent behind `route` may hold.
   virtual std::size_t in_flight_limit(const subject_route& route) const = 0;
+
+  /// The cluster of the agent behind `route`.
+  virtual std::string cluster_of(const subject_route& route) const = 0;
 };
 
 /// Where agents send their replies.
