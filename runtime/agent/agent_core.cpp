@@ -168,6 +168,7 @@ chat_request agent_core::make_chat_request(const send_message& cmd) const {
 std::string agent_core::finish(const chat_request& request, const chat_result& result) {
   if (!result.ok) {
     ++counters_.errors;
+    last_error_ = "SendMessage failed: " + result.error;
     log_->error("[{}] message failed message_id={} provider={} error={}", definition_.name,
                 request.message_id, request.model.provider, result.error);
     return json{{"status", "error"},
@@ -190,6 +191,7 @@ std::string agent_core::finish(const chat_request& request, const chat_result& r
 
 std::string agent_core::internal_error(const inbound_message& message, const std::string& what) {
   ++counters_.errors;
+  last_error_ = "internal error: " + what;
   log_->error("[{}] request failed subject={} error={}", definition_.name, message.subject, what);
   return json{{"status", "error"}, {"message", "internal error in agent " + definition_.name}}
     .dump();
@@ -228,6 +230,7 @@ std::string agent_core::ok_reply(const char* command_name) const {
 std::string agent_core::error_reply(const inbound_message& message, const std::string& why,
                                     bool bad_input) {
   ++counters_.errors;
+  last_error_ = why;
   if (bad_input)
     ++counters_.bad_input;
   log_->warn("[{}] refused kind={} subject={} reason=\"{}\"{}", definition_.name,
@@ -249,6 +252,23 @@ void agent_core::count(subject_kind kind) {
       ++counters_.agent_ref;
       break;
   }
+}
+
+std::string agent_core::status_json(std::size_t in_flight) const {
+  return json{{"name", definition_.name},
+              {"id", definition_.id},
+              {"cluster", definition_.cluster},
+              {"version", definition_.version},
+              {"state", to_string(state_)},
+              {"health", failure_.empty() ? "ok" : "failed"},
+              {"failure", failure_},
+              {"provider", model_.provider},
+              {"model", model_.model_name},
+              {"in_flight", in_flight},
+              {"restarts", restarts_},
+              {"counters", counters_json(counters_, busy_)},
+              {"last_error", last_error_}}
+    .dump();
 }
 
 agent_snapshot agent_core::snapshot() const {

@@ -72,6 +72,10 @@ public:
   /// Logs the `Metrics:` line operators grep for.
   void log_metrics() const;
 
+  /// The agent as the admin plane shows it (JSON): identity, lifecycle,
+  /// health, counters, `in_flight` and the last error.
+  std::string status_json(std::size_t in_flight) const;
+
   /// The state to hand to a successor.
   agent_snapshot snapshot() const;
 
@@ -129,6 +133,7 @@ private:
   std::string person_id_;
   agent_counters counters_;
   std::string failure_;
+  std::string last_error_;
   std::uint64_t busy_ = 0;
   std::uint32_t restarts_ = 0;
   std::shared_ptr<spdlog::logger> log_;

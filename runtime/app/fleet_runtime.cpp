@@ -6,6 +6,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "admin/admin_actor.hpp"
 #include "app/log.hpp"
 #include "app/version.hpp"
 #include "bridge/nats_bridge.hpp"
@@ -44,6 +45,7 @@ struct fleet_runtime::impl {
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
   caf::actor watchdog;
+  caf::actor admin;
   std::size_t agents = 0;
   bool running = false;
 
@@ -60,6 +62,9 @@ struct fleet_runtime::impl {
                                               : provider_registry::with_builtin_providers(),
                             {version_string, instance_name()}};
     supervisor = system->spawn(supervisor_actor, fleet, services);
+    admin = system->spawn(admin_actor, &routes, bridge.get(), supervisor,
+                          operator_auth::from_environment(fleet.settings.operators_file),
+                          fleet_state_store(fleet.settings.state_dir));
 
     caf::scoped_actor self{*system};
     self->request(supervisor, std::chrono::seconds(30), ready_atom::value)
@@ -69,8 +74,33 @@ struct fleet_runtime::impl {
                });
   }
 
+  /// Applies what operators decided before the last restart, then listens
+  /// on the admin subjects.
+  void restore_operator_state() {
+    fleet_state_store store(fleet.settings.state_dir);
+    for (const std::string& cluster : store.disabled_clusters()) {
+      if (routes.set_cluster_enabled(cluster, false))
+        log->warn("[cluster {}] disabled, as an operator left it (state {})", cluster,
+                  store.file());
+    }
+  }
+
+  void serve_admin() {
+    caf::actor target = admin;
+    bridge->subscribe_all("agent.admin.>", [target](inbound_message& request) {
+      caf::anon_send(target, admin_atom::value, std::move(request));
+    });
+    component_logger("admin")->info("[admin] serving agent.admin.> (status, enable, disable, "
+                                    "suspend, resume)");
+  }
+
   void stop_actors() {
     caf::scoped_actor self{*system};
+    if (admin) {
+      self->send_exit(admin, caf::exit_reason::user_shutdown);
+      self->wait_for(admin);
+      admin = nullptr;
+    }
     if (watchdog) {
       // Gone before the bridge is: its callback reads the link state.
       self->send_exit(watchdog, caf::exit_reason::user_shutdown);
@@ -108,9 +138,11 @@ void fleet_runtime::start() {
         d.routes.add_agent(agent.name, agent.id, cluster.id, d.fleet.settings.queue_group,
                            d.fleet.settings.max_in_flight);
     }
+    d.restore_operator_state();
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
       d.bridge->subscribe(route, d.routes);
+    d.serve_admin();
     // Ready means the server has every subscription, not just our socket.
     d.bridge->flush(std::chrono::milliseconds(5000));
   } catch (...) {

@@ -42,6 +42,12 @@ struct nats_bridge::callbacks {
                              void* closure);
 };
 
+/// A subscription outside the agents' routes (the admin subjects).
+struct nats_bridge::plain_subscription {
+  std::function<void(inbound_message&)> handler;
+  natsSubscription* handle = nullptr;
+};
+
 /// What a nats.c callback needs: the route, where to hand messages, and the
 /// bridge for refusals.
 struct nats_bridge::subscription {
@@ -81,6 +87,8 @@ nats_bridge::nats_bridge(bridge_options options) :
 
 nats_bridge::~nats_bridge() {
   for (auto& sub : subscriptions_)
+    natsSubscription_Destroy(sub->handle);
+  for (auto& sub : plain_subscriptions_)
     natsSubscription_Destroy(sub->handle);
   if (connection_) {
     natsConnection_Close(connection_);
@@ -145,8 +153,8 @@ void nats_bridge::refuse(const subscription& sub, dispatch_result why, const std
     // Every agent of a disabled cluster sees each broadcast: no news there.
     if (sub.route.kind == subject_kind::broadcast)
       return;
-    message = "cluster " + sub.dispatcher->cluster_of(sub.route) + " is disabled; agent " +
-              agent + " takes no requests until an operator enables it";
+    message = "cluster " + sub.dispatcher->cluster_of(sub.route) + " is disabled; agent " + agent +
+              " takes no requests until an operator enables it";
     log_->debug("[{}] refused subject={} reason=\"cluster disabled\"", agent, subject);
   } else {
     message = "agent " + agent + " is not running";
@@ -208,11 +216,35 @@ link_status nats_bridge::link() const {
   return status;
 }
 
+void nats_bridge::subscribe_all(const std::string& subject,
+                                std::function<void(inbound_message&)> handler) {
+  auto sub = std::make_unique<plain_subscription>();
+  sub->handler = std::move(handler);
+  auto on_message = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    inbound_message message;
+    message.subject = natsMsg_GetSubject(msg);
+    if (const char* reply = natsMsg_GetReply(msg))
+      message.reply = reply;
+    message.payload.assign(natsMsg_GetData(msg),
+                           static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    const char* authorization = nullptr;
+    if (natsMsgHeader_Get(msg, "Authorization", &authorization) == NATS_OK && authorization)
+      message.authorization = authorization;
+    natsMsg_Destroy(msg);
+    static_cast<plain_subscription*>(closure)->handler(message);
+  };
+  check(natsConnection_Subscribe(&sub->handle, connection_, subject.c_str(), on_message, sub.get()),
+        "subscribe " + subject);
+  plain_subscriptions_.push_back(std::move(sub));
+}
+
 void nats_bridge::flush(std::chrono::milliseconds limit) {
   check(natsConnection_FlushTimeout(connection_, limit.count()), "flush");
 }
 
 void nats_bridge::drain(std::chrono::milliseconds limit) {
+  for (auto& sub : plain_subscriptions_)
+    natsSubscription_Unsubscribe(sub->handle);
   for (auto& sub : subscriptions_) {
     natsStatus status = natsSubscription_Drain(sub->handle);
     if (status != NATS_OK)
@@ -240,6 +272,9 @@ void nats_bridge::close(std::chrono::milliseconds flush_limit) {
   for (auto& sub : subscriptions_)
     natsSubscription_Destroy(sub->handle);
   subscriptions_.clear();
+  for (auto& sub : plain_subscriptions_)
+    natsSubscription_Destroy(sub->handle);
+  plain_subscriptions_.clear();
   natsConnection_Close(connection_);
   natsConnection_Destroy(connection_);
   connection_ = nullptr;

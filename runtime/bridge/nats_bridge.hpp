@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,11 @@ public:
   /// which must outlive the subscription. Throws `bridge_error`.
   void subscribe(const subject_route& route, message_dispatcher& dispatcher);
 
+  /// Subscribes `subject` outside any queue group (every runtime on the
+  /// server gets each message) and hands messages, with their Authorization
+  /// header, to `handler` on nats.c's thread. Throws `bridge_error`.
+  void subscribe_all(const std::string& subject, std::function<void(inbound_message&)> handler);
+
   /// Waits until the server has processed everything sent so far (a PING
   /// round trip); throws `bridge_error` after `limit`.
   void flush(std::chrono::milliseconds limit);
@@ -94,6 +100,8 @@ private:
   bridge_options options_;
   __natsConnection* connection_ = nullptr;
   std::vector<std::unique_ptr<subscription>> subscriptions_;
+  struct plain_subscription;
+  std::vector<std::unique_ptr<plain_subscription>> plain_subscriptions_;
   std::shared_ptr<spdlog::logger> log_;
   /// Steady-clock milliseconds when the link went down; 0 while up.
   std::atomic<std::int64_t> down_since_ms_{0};

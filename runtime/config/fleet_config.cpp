@@ -217,6 +217,8 @@ fleet_settings read_settings(const YAML::Node& root, const place& where) {
     settings.stop_timeout = std::chrono::milliseconds(*ms);
   }
   settings.supervision = read_supervision(node, settings.supervision, where);
+  settings.operators_file = optional_string(node, "operators_file", where);
+  settings.state_dir = optional_string(node, "state_dir", where);
   return settings;
 }
 

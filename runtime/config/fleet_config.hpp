@@ -42,6 +42,12 @@ struct fleet_settings {
   /// How long a graceful stop waits for work in flight.
   std::chrono::milliseconds stop_timeout{10000};
   supervision_settings supervision;
+  /// `name:token` lines of the operators who may steer the fleet; empty:
+  /// $AGENT_RUNTIME_OPERATORS_FILE. $AGENT_RUNTIME_ADMIN_TOKEN adds one more.
+  std::string operators_file;
+  /// Where operator decisions (disabled clusters) are kept across restarts;
+  /// empty: $STATE_DIRECTORY, else the user's state folder.
+  std::string state_dir;
 };
 
 /// One agent: its place in the roster and its definition file.

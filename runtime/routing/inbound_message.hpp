@@ -14,6 +14,8 @@ struct inbound_message {
   /// Empty when the sender expects no reply.
   std::string reply;
   std::string payload;
+  /// The `Authorization` header, read only for admin subjects.
+  std::string authorization;
 };
 
 /// The kind's name as in logs and metrics ("inbox", "broadcast", "agent-ref").

@@ -21,6 +21,7 @@ std::vector<subject_route> route_table::add_agent(const std::string& name, const
   slots_.back()->name = name;
   slots_.back()->load = std::make_shared<agent_load>(max_in_flight);
   slots_.back()->cluster = cluster;
+  slots_.back()->id = id;
   slots_.back()->cluster_enabled = enabled;
   index_.emplace(name, index);
 
@@ -87,6 +88,19 @@ bool route_table::set_cluster_enabled(const std::string& cluster, bool enabled) 
 bool route_table::cluster_enabled(const std::string& cluster) const {
   auto it = clusters_.find(cluster);
   return it != clusters_.end() && it->second->load(std::memory_order_acquire);
+}
+
+std::optional<subject_route> route_table::inbox_route(const std::string& agent) const {
+  for (const subject_route& route : routes_) {
+    if (route.agent == agent && route.kind == subject_kind::inbox)
+      return route;
+  }
+  return std::nullopt;
+}
+
+std::string route_table::agent_id(const std::string& agent) const {
+  slot* s = find(agent);
+  return s ? s->id : std::string();
 }
 
 std::string route_table::cluster_of(const subject_route& route) const {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,12 @@ public:
   /// Whether `cluster` serves; false for an unknown cluster.
   bool cluster_enabled(const std::string& cluster) const;
 
+  /// The inbox route of `agent`, if there is such an agent.
+  std::optional<subject_route> inbox_route(const std::string& agent) const;
+
+  /// The id of `agent`; empty if unknown.
+  std::string agent_id(const std::string& agent) const;
+
   /// The agent's load, shared with the actor that serves it.
   std::shared_ptr<agent_load> load(const std::string& agent) const;
 
@@ -59,6 +66,7 @@ private:
     caf::actor actor;
     std::shared_ptr<agent_load> load;
     std::string cluster;
+    std::string id;
     /// Shared by every agent of the cluster.
     std::shared_ptr<std::atomic<bool>> cluster_enabled;
   };

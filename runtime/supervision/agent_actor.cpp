@@ -98,6 +98,12 @@ caf::behavior serving(self_ptr self) {
       finish_when_idle(self);
     },
     [=](fail_atom, std::string& why) { self->state.core->mark_failed(std::move(why)); },
+    [=](status_atom) {
+      auto& st = self->state;
+      st.core->set_runtime_counts(st.load->busy.load(std::memory_order_relaxed),
+                                  st.load->restarts.load(std::memory_order_relaxed));
+      return st.core->status_json(st.load->in_flight.load(std::memory_order_relaxed));
+    },
   };
 }
 

@@ -24,6 +24,10 @@ using failure_atom = caf::atom_constant<caf::atom("failure")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 /// A predecessor's state for its successor.
 using handover_atom = caf::atom_constant<caf::atom("handover")>;
+/// Describe yourself (and what is below you) as JSON.
+using status_atom = caf::atom_constant<caf::atom("status")>;
+/// A request on an admin subject.
+using admin_atom = caf::atom_constant<caf::atom("admin")>;
 /// Time for the watchdog's next round.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// Stop taking work: the agent failed too often.

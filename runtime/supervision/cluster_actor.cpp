@@ -8,6 +8,7 @@
 #include "routing/route_table.hpp"
 #include "supervision/agent_actor.hpp"
 #include "supervision/atoms.hpp"
+#include "supervision/gather.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -125,6 +126,24 @@ caf::behavior cluster_actor(self_ptr self, cluster_spec spec, fleet_services ser
   start_agents(self, spec);
   return {
     [=](ready_atom) { return self->state.agents.size(); },
+    [=](status_atom) -> caf::result<std::string> {
+      auto& st = self->state;
+      std::vector<caf::actor> agents;
+      for (const auto& [name, agent] : st.agents)
+        agents.push_back(agent.actor);
+      auto rp = self->make_response_promise<std::string>();
+      const std::string head = "{\"id\":\"" + st.id + "\",\"enabled\":" +
+                               (st.services.routes->cluster_enabled(st.id) ? "true" : "false") +
+                               ",\"strategy\":\"" + st.supervision.strategy + "\",\"agents\":[";
+      gather<std::string>(self, agents, status_atom::value, std::chrono::seconds(5),
+                          [rp, head](std::vector<std::string> parts) mutable {
+                            std::string out = head;
+                            for (std::size_t i = 0; i < parts.size(); ++i)
+                              out += (i ? "," : "") + parts[i];
+                            rp.deliver(out + "]}");
+                          });
+      return rp;
+    },
     [=](failure_atom, const std::string& name, const std::string& what) {
       on_failure(self, name, what);
     },

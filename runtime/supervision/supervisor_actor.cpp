@@ -7,6 +7,7 @@
 #include "app/log.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/cluster_actor.hpp"
+#include "supervision/gather.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -70,6 +71,20 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
 
   return {
     [=](ready_atom) { return ask_all<ready_atom, std::size_t>(self, ready_atom::value); },
+    [=](status_atom) -> caf::result<std::string> {
+      std::vector<caf::actor> clusters;
+      for (const auto& [id, cluster] : self->state.clusters)
+        clusters.push_back(cluster);
+      auto rp = self->make_response_promise<std::string>();
+      gather<std::string>(self, clusters, status_atom::value, std::chrono::seconds(5),
+                          [rp](std::vector<std::string> parts) mutable {
+                            std::string out = "[";
+                            for (std::size_t i = 0; i < parts.size(); ++i)
+                              out += (i ? "," : "") + parts[i];
+                            rp.deliver(out + "]");
+                          });
+      return rp;
+    },
     [=](shutdown_atom) {
       self->state.stopping = true;
       return ask_all<shutdown_atom, bool>(self, shutdown_atom::value);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <random>
@@ -57,6 +58,26 @@ public:
     natsMsg* reply = nullptr;
     natsStatus s = natsConnection_Request(&reply, nc_, subject.c_str(), payload.data(),
                                           static_cast<int>(payload.size()), timeout_ms);
+    if (s != NATS_OK)
+      return std::nullopt;
+    std::string text(natsMsg_GetData(reply),
+                     static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+    natsMsg_Destroy(reply);
+    return text;
+  }
+
+  /// As `request`, with an Authorization header when `token` is set.
+  std::optional<std::string> request_as(const std::string& subject, const std::string& payload,
+                                        const std::string& token, int timeout_ms) {
+    natsMsg* msg = nullptr;
+    if (natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
+                       static_cast<int>(payload.size())) != NATS_OK)
+      return std::nullopt;
+    if (!token.empty())
+      natsMsgHeader_Set(msg, "Authorization", ("Bearer " + token).c_str());
+    natsMsg* reply = nullptr;
+    natsStatus s = natsConnection_RequestMsg(&reply, nc_, msg, timeout_ms);
+    natsMsg_Destroy(msg);
     if (s != NATS_OK)
       return std::nullopt;
     std::string text(natsMsg_GetData(reply),
@@ -149,6 +170,62 @@ int ping_all(client& nats, const options& opt) {
   return missing == 0 ? ok : refused;
 }
 
+/// The operator token: $AGENT_RUNTIME_TOKEN, or the first line of
+/// `token_file` (never a command-line value, which `ps` would show).
+std::string operator_token(const std::string& token_file) {
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string token;
+    std::getline(in, token);
+    return token;
+  }
+  const char* env = std::getenv("AGENT_RUNTIME_TOKEN");
+  return env ? env : "";
+}
+
+std::uint64_t total_requests(const json& counters) {
+  return counters.value("inbox", 0ull) + counters.value("broadcast", 0ull) +
+         counters.value("agent_ref", 0ull);
+}
+
+int print_status(const std::optional<std::string>& reply, const options& opt) {
+  if (!reply) {
+    std::cerr << "agentctl: the fleet did not answer agent.admin.status within " << opt.timeout_ms
+              << " ms\n";
+    return refused;
+  }
+  json status = json::parse(*reply, nullptr, false);
+  if (!status.is_object() || status.value("status", "") != "ok") {
+    std::cerr << "agentctl: " << (status.is_object() ? status.value("message", *reply) : *reply)
+              << "\n";
+    return refused;
+  }
+  if (opt.json_output) {
+    std::cout << status.dump(2) << "\n";
+    return ok;
+  }
+  std::cout << std::left << std::setw(24) << "CLUSTER" << std::setw(9) << "ENABLED" << std::setw(30)
+            << "AGENT" << std::setw(9) << "VERSION" << std::setw(15) << "STATE" << std::setw(8)
+            << "HEALTH" << std::setw(10) << "IN-FLIGHT" << std::setw(10) << "REQUESTS"
+            << std::setw(8) << "ERRORS"
+            << "RESTARTS\n";
+  std::size_t agents = 0;
+  for (const json& cluster : status["clusters"]) {
+    for (const json& agent : cluster["agents"]) {
+      ++agents;
+      std::cout << std::left << std::setw(24) << cluster.value("id", "") << std::setw(9)
+                << (cluster.value("enabled", false) ? "yes" : "NO") << std::setw(30)
+                << agent.value("name", "") << std::setw(9) << agent.value("version", "")
+                << std::setw(15) << agent.value("state", "") << std::setw(8)
+                << agent.value("health", "") << std::setw(10) << agent.value("in_flight", 0)
+                << std::setw(10) << total_requests(agent["counters"]) << std::setw(8)
+                << agent["counters"].value("errors", 0) << agent.value("restarts", 0) << "\n";
+    }
+  }
+  std::cout << status["clusters"].size() << " clusters, " << agents << " agents\n";
+  return ok;
+}
+
 /// The agent's id, asked of the agent itself.
 std::optional<std::string> agent_id(client& nats, const std::string& agent, int timeout_ms) {
   auto reply = nats.request(inbox_subject(agent, "ping"), "ping", timeout_ms);
@@ -187,6 +264,23 @@ int main(int argc, char** argv) {
   send->add_option("agent", agent, "the agent's name")->required();
   send->add_option("text", text, "what to say")->required();
 
+  std::string token_file;
+  app.add_option("--token-file", token_file,
+                 "file whose first line is the operator token (else $AGENT_RUNTIME_TOKEN)");
+  std::string cluster;
+  std::string reason;
+  auto* status = app.add_subcommand("status", "every cluster and agent: enabled, state, load");
+  auto* enable = app.add_subcommand("enable", "put a cluster back in service (operators)");
+  enable->add_option("cluster", cluster, "the cluster's id")->required();
+  auto* disable = app.add_subcommand("disable", "take a cluster out of service (operators)");
+  disable->add_option("cluster", cluster, "the cluster's id")->required();
+  auto* suspend = app.add_subcommand("suspend", "suspend one agent (operators)");
+  suspend->add_option("agent", agent, "the agent's name")->required();
+  auto* resume = app.add_subcommand("resume", "resume a suspended agent (operators)");
+  resume->add_option("agent", agent, "the agent's name")->required();
+  for (auto* steer : {enable, disable, suspend, resume})
+    steer->add_option("--reason", reason, "why, for the log");
+
   std::string payload;
   auto* request = app.add_subcommand("request", "send an agent a raw JSON command");
   request->add_option("agent", agent, "the agent's name")->required();
@@ -213,6 +307,23 @@ int main(int argc, char** argv) {
     return unreachable;
   }
 
+  if (status->parsed())
+    return print_status(nats.request("agent.admin.status", "", opt.timeout_ms), opt);
+  const std::string token = operator_token(token_file);
+  for (auto* steer : {enable, disable}) {
+    if (steer->parsed())
+      return report(nats.request_as("agent.admin." + steer->get_name(),
+                                    json{{"cluster", cluster}, {"reason", reason}}.dump(), token,
+                                    opt.timeout_ms),
+                    "cluster " + cluster, opt.timeout_ms, opt.json_output);
+  }
+  for (auto* steer : {suspend, resume}) {
+    if (steer->parsed())
+      return report(nats.request_as("agent.admin." + steer->get_name(),
+                                    json{{"agent", agent}, {"reason", reason}}.dump(), token,
+                                    opt.timeout_ms),
+                    agent, opt.timeout_ms, opt.json_output);
+  }
   if (ping->parsed() && all)
     return ping_all(nats, opt);
   if (ping->parsed())
