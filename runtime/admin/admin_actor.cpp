@@ -40,11 +40,12 @@ void status(self_ptr self, const inbound_message& request) {
   self->request(self->state.supervisor, std::chrono::seconds(10), status_atom::value)
     .then(
       [=](const std::string& clusters) {
-        answer(self, request,
-               {{"status", "ok"},
-                {"clusters", json::parse(clusters)},
-                {"admin", {{"requests", self->state.requests},
-                           {"unauthorised", self->state.unauthorised}}}});
+        answer(
+          self, request,
+          {{"status", "ok"},
+           {"clusters", json::parse(clusters)},
+           {"admin",
+            {{"requests", self->state.requests}, {"unauthorised", self->state.unauthorised}}}});
       },
       [=](caf::error& err) {
         answer(self, request,
@@ -71,8 +72,7 @@ void set_cluster(self_ptr self, const inbound_message& request, const json& body
     component_logger("admin")->error("[admin] cannot persist cluster state: {}", e.what());
   }
   component_logger("admin")->info("[cluster {}] {} by operator={} reason=\"{}\"", cluster,
-                                  enable ? "enabled" : "disabled", *who,
-                                  body.value("reason", ""));
+                                  enable ? "enabled" : "disabled", *who, body.value("reason", ""));
   answer(self, request, {{"status", "ok"}, {"cluster", cluster}, {"enabled", enable}});
 }
 
@@ -92,13 +92,18 @@ void steer_agent(self_ptr self, inbound_message& request, const json& body, bool
   json command = {{"type", suspend ? "SuspendAgent" : "ActivateAgent"},
                   {"agent_id", self->state.routes->agent_id(agent)},
                   {"reason", reason}};
-  inbound_message message{subject_kind::inbox, "agent.to." + agent + ".from.admin.command",
-                          request.reply, command.dump(), {}};
+  inbound_message message{subject_kind::inbox,
+                          "agent.to." + agent + ".from.admin.command",
+                          request.reply,
+                          command.dump(),
+                          {}};
   component_logger("admin")->info("[{}] {} requested by operator={} reason=\"{}\"", agent,
                                   suspend ? "suspend" : "resume", *who, reason);
   if (self->state.routes->dispatch(*route, message) != dispatch_result::accepted)
-    refuse(self, request, "agent " + agent + " cannot take the command now (busy, disabled or "
-                          "not running)");
+    refuse(self, request,
+           "agent " + agent +
+             " cannot take the command now (busy, disabled or "
+             "not running)");
 }
 
 void on_request(self_ptr self, inbound_message& request) {
@@ -117,14 +122,14 @@ void on_request(self_ptr self, inbound_message& request) {
   if (verb == "suspend" || verb == "resume")
     return steer_agent(self, request, body, verb == "suspend");
   refuse(self, request,
-         "unknown admin request '" + verb + "' (expected status, enable, disable, suspend, resume)");
+         "unknown admin request '" + verb +
+           "' (expected status, enable, disable, suspend, resume)");
 }
 
 } // namespace
 
 caf::behavior admin_actor(self_ptr self, route_table* routes, reply_sink* replies,
-                          caf::actor supervisor, operator_auth operators,
-                          fleet_state_store store) {
+                          caf::actor supervisor, operator_auth operators, fleet_state_store store) {
   auto& st = self->state;
   st.routes = routes;
   st.replies = replies;

@@ -22,8 +22,8 @@ void gather(Self* self, const std::vector<caf::actor>& targets, Question questio
     std::vector<std::optional<Answer>> answers;
     std::size_t left;
   };
-  auto state = std::make_shared<pending>(pending{std::vector<std::optional<Answer>>(targets.size()),
-                                                 targets.size()});
+  auto state = std::make_shared<pending>(
+    pending{std::vector<std::optional<Answer>>(targets.size()), targets.size()});
   auto finish = [state, done] {
     std::vector<Answer> answers;
     for (auto& a : state->answers) {
