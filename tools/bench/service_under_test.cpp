@@ -1,0 +1,84 @@
+#include "service_under_test.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace agent_runtime::bench {
+namespace {
+
+using std::chrono::milliseconds;
+
+/// Generous: 31 agents on a loaded 2-core machine.
+constexpr milliseconds start_limit{20000};
+
+double cpu_us_per_request(double cpu_before, double cpu_after, std::size_t requests) {
+  return requests ? (cpu_after - cpu_before) * 1e6 / static_cast<double>(requests) : 0;
+}
+
+} // namespace
+
+service_under_test::service_under_test(std::string name, const command_for_url& command,
+                                       const std::string& log_file,
+                                       std::vector<std::string> subjects) :
+  name_(std::move(name)),
+  subjects_(std::move(subjects)) {
+  nats_server_options server_options;
+  server_options.preferred_port = 0;
+  server_options.jetstream = false;
+  server_ = std::make_unique<nats_server_process>(server_options);
+  client_ = std::make_unique<bench_client>(server_->url());
+
+  const auto started = std::chrono::steady_clock::now();
+  process_ = std::make_unique<child_process>(command(server_->url()), log_file);
+  auto ready = client_->wait_until_answering(subjects_, started, start_limit,
+                                             [&] { return process_->running(); });
+  if (!ready)
+    throw std::runtime_error(name_ + " did not answer every agent within " +
+                             std::to_string(start_limit.count()) +
+                             " ms or exited: " + process_->last_line());
+  ready_ms_ = static_cast<double>(ready->count()) / 1000.0;
+}
+
+service_round service_under_test::measure_round(const bench_options& options,
+                                                const std::string& payload) {
+  service_round round;
+  measure_latency(options, payload, round);
+  measure_throughput(options, payload, round);
+  return round;
+}
+
+void service_under_test::measure_latency(const bench_options& options, const std::string& payload,
+                                         service_round& round) {
+  // Warm caches, connections and allocators; not counted.
+  const std::size_t warm_up = std::clamp<std::size_t>(options.requests / 10, 10, 1000);
+  client_->measure_latency(subjects_, payload, warm_up, milliseconds(10000));
+
+  // Bounded in time as well as in count, for a machine that has stalled.
+  const milliseconds limit = std::max(milliseconds(30000), options.duration * 4);
+  latency_run run = client_->measure_latency(subjects_, payload, options.requests, limit);
+  round.p50_us = percentile(run.micros, 50);
+  round.p99_us = percentile(run.micros, 99);
+  round.p999_us = percentile(run.micros, 99.9);
+  round.lost += run.lost;
+}
+
+void service_under_test::measure_throughput(const bench_options& options,
+                                            const std::string& payload, service_round& round) {
+  const process_sample before = sample();
+  const process_sample server_before = sample_process(server_->pid());
+  throughput_run run =
+    client_->measure_throughput(subjects_, payload, options.concurrency, options.duration);
+  const process_sample after = sample();
+  const process_sample server_after = sample_process(server_->pid());
+
+  // Every request sent was answered by the end (or counted lost), so CPU
+  // time is divided by what was sent.
+  const std::size_t answered = run.sent - std::min(run.sent, run.lost);
+  round.requests_per_second = run.per_second();
+  round.cpu_us_per_request = cpu_us_per_request(before.cpu_seconds, after.cpu_seconds, answered);
+  round.server_cpu_us_per_request =
+    cpu_us_per_request(server_before.cpu_seconds, server_after.cpu_seconds, answered);
+  round.lost += run.lost;
+}
+
+} // namespace agent_runtime::bench
