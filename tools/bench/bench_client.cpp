@@ -165,9 +165,9 @@ bench_client::wait_until_answering(const std::vector<std::string>& subjects,
   return std::chrono::duration_cast<std::chrono::microseconds>(last_answer - since);
 }
 
-std::optional<double> bench_client::time_one(const std::string& subject, const std::string& payload,
-                                             std::size_t sequence) {
-  const std::string reply_subject = latency_prefix_ + "." + std::to_string(sequence);
+std::optional<double> bench_client::time_request(const std::string& subject,
+                                                 const std::string& payload) {
+  const std::string reply_subject = latency_prefix_ + "." + std::to_string(++sequence_);
   const auto start = clock_type::now();
   if (natsConnection_PublishRequest(latency_, subject.c_str(), reply_subject.c_str(),
                                     payload.data(), static_cast<int>(payload.size())) != NATS_OK)
@@ -187,22 +187,6 @@ std::optional<double> bench_client::time_one(const std::string& subject, const s
       return std::nullopt;
   }
   return std::nullopt;
-}
-
-latency_run bench_client::measure_latency(const std::vector<std::string>& subjects,
-                                          const std::string& payload, std::size_t count,
-                                          milliseconds limit) {
-  latency_run run;
-  run.micros.reserve(count);
-  const auto deadline = clock_type::now() + limit;
-  for (std::size_t i = 0; i < count && clock_type::now() < deadline; ++i) {
-    std::optional<double> took = time_one(subjects[i % subjects.size()], payload, ++sequence_);
-    if (took)
-      run.micros.push_back(*took);
-    else
-      ++run.lost;
-  }
-  return run;
 }
 
 throughput_run bench_client::measure_throughput(const std::vector<std::string>& subjects,

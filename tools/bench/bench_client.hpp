@@ -15,14 +15,6 @@ struct __natsSubscription;
 
 namespace agent_runtime::bench {
 
-/// Requests timed one at a time.
-struct latency_run {
-  /// Round trip of each answered request, microseconds, in order sent.
-  std::vector<double> micros;
-  /// Requests that got no reply in time.
-  std::size_t lost = 0;
-};
-
 /// Requests kept in flight for a while.
 struct throughput_run {
   std::size_t sent = 0;
@@ -56,10 +48,9 @@ class bench_client {
                        std::chrono::steady_clock::time_point since, std::chrono::milliseconds limit,
                        const std::function<bool()>& still_starting);
 
-  /// Sends `count` requests one after the other, round robin over
-  /// `subjects`; stops early after `limit`.
-  latency_run measure_latency(const std::vector<std::string>& subjects, const std::string& payload,
-                              std::size_t count, std::chrono::milliseconds limit);
+  /// Microseconds from sending one request to `subject` until its reply;
+  /// nothing when no reply came in time.
+  std::optional<double> time_request(const std::string& subject, const std::string& payload);
 
   /// Keeps `window` requests in flight, round robin over `subjects`, for
   /// `duration`.
@@ -73,8 +64,6 @@ class bench_client {
   /// Pings `which` of `subjects` at once; returns those that did not answer.
   std::vector<std::size_t> ping_each(const std::vector<std::string>& subjects,
                                      const std::vector<std::size_t>& which);
-  std::optional<double> time_one(const std::string& subject, const std::string& payload,
-                                 std::size_t sequence);
 
   __natsConnection* latency_ = nullptr;
   __natsConnection* bulk_ = nullptr;

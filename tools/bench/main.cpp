@@ -20,6 +20,7 @@
 #include "config/fleet_config.hpp"
 #include "layouts.hpp"
 #include "report.hpp"
+#include "service_rounds.hpp"
 #include "service_under_test.hpp"
 
 namespace {
@@ -69,11 +70,12 @@ std::vector<std::string> ping_subjects(const fleet_config& fleet) {
 
 std::vector<std::string> runtime_command(const bench_options& options, const std::string& config,
                                          const std::string& url) {
-  return {options.runtime_binary, "--config",       config, "--nats", url,
-          "--log-level",          options.log_level};
+  std::vector<std::string> command = {options.runtime_binary, "--config", config};
+  command.insert(command.end(), {"--nats", url, "--log-level", options.log_level});
+  return command;
 }
 
-service_figures run_rounds(service_under_test& service, std::vector<service_round>& rounds) {
+service_figures figures_of(service_under_test& service, const std::vector<service_round>& rounds) {
   service_figures figures = summarize(rounds);
   const process_sample end = service.sample();
   figures.rss_kib_at_end = end.rss_kib;
@@ -84,8 +86,7 @@ service_figures run_rounds(service_under_test& service, std::vector<service_roun
 }
 
 /// The bare responder and the runtime, side by side on servers of their
-/// own, measured in alternating rounds so that a change in the machine's
-/// load hits both alike.
+/// own, taking turns (see service_rounds.hpp).
 std::pair<service_figures, service_figures>
 measure_services(const bench_options& options, const scratch_dir& scratch,
                  const std::vector<std::string>& subjects) {
@@ -103,15 +104,8 @@ measure_services(const bench_options& options, const scratch_dir& scratch,
   const std::size_t bare_start = bare.sample().rss_kib;
   const std::size_t runtime_start = runtime.sample().rss_kib;
 
-  const std::string payload(options.payload_size, 'x');
-  std::vector<service_round> bare_rounds;
-  std::vector<service_round> runtime_rounds;
-  for (std::size_t round = 0; round < options.rounds; ++round) {
-    bare_rounds.push_back(bare.measure_round(options, payload));
-    runtime_rounds.push_back(runtime.measure_round(options, payload));
-    std::cerr << "bench: round " << round + 1 << " of " << options.rounds << " done\n";
-  }
-  auto result = std::make_pair(run_rounds(bare, bare_rounds), run_rounds(runtime, runtime_rounds));
+  paired_rounds rounds = run_rounds(bare, runtime, options);
+  auto result = std::make_pair(figures_of(bare, rounds.bare), figures_of(runtime, rounds.runtime));
   result.first.rss_kib_at_start = bare_start;
   result.second.rss_kib_at_start = runtime_start;
   return result;

@@ -1,6 +1,7 @@
 #include "service_under_test.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace agent_runtime::bench {
@@ -37,29 +38,6 @@ service_under_test::service_under_test(std::string name, const command_for_url& 
                              std::to_string(start_limit.count()) +
                              " ms or exited: " + process_->last_line());
   ready_ms_ = static_cast<double>(ready->count()) / 1000.0;
-}
-
-service_round service_under_test::measure_round(const bench_options& options,
-                                                const std::string& payload) {
-  service_round round;
-  measure_latency(options, payload, round);
-  measure_throughput(options, payload, round);
-  return round;
-}
-
-void service_under_test::measure_latency(const bench_options& options, const std::string& payload,
-                                         service_round& round) {
-  // Warm caches, connections and allocators; not counted.
-  const std::size_t warm_up = std::clamp<std::size_t>(options.requests / 10, 10, 1000);
-  client_->measure_latency(subjects_, payload, warm_up, milliseconds(10000));
-
-  // Bounded in time as well as in count, for a machine that has stalled.
-  const milliseconds limit = std::max(milliseconds(30000), options.duration * 4);
-  latency_run run = client_->measure_latency(subjects_, payload, options.requests, limit);
-  round.p50_us = percentile(run.micros, 50);
-  round.p99_us = percentile(run.micros, 99);
-  round.p999_us = percentile(run.micros, 99.9);
-  round.lost += run.lost;
 }
 
 void service_under_test::measure_throughput(const bench_options& options,

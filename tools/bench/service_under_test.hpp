@@ -2,10 +2,11 @@
 // A responder under measurement, the runtime or the bare one: a process of
 // its own on a nats-server of its own, and the bench's client connected to
 // that server. Two of them can run side by side without sharing a queue
-// group, so the bench alternates between them round by round.
+// group, so the bench can alternate between them.
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,14 @@ class service_under_test {
     return ready_ms_;
   }
 
-  /// One latency and one throughput measurement.
-  service_round measure_round(const bench_options& options, const std::string& payload);
+  /// Times the `index`-th request (round robin over the agents) on its own.
+  std::optional<double> time_request(std::size_t index, const std::string& payload) {
+    return client_->time_request(subjects_[index % subjects_.size()], payload);
+  }
+
+  /// Fills the throughput and CPU figures of `round`.
+  void measure_throughput(const bench_options& options, const std::string& payload,
+                          service_round& round);
 
   /// The responder's process now.
   process_sample sample() const {
@@ -47,11 +54,6 @@ class service_under_test {
   }
 
  private:
-  void measure_latency(const bench_options& options, const std::string& payload,
-                       service_round& round);
-  void measure_throughput(const bench_options& options, const std::string& payload,
-                          service_round& round);
-
   std::string name_;
   std::vector<std::string> subjects_;
   std::unique_ptr<nats_server_process> server_;
