@@ -113,8 +113,10 @@ void print_layouts(std::ostream& out, const layout_figures& one, const layout_fi
   const double memory = ratio(static_cast<double>(one.rss_kib), static_cast<double>(many.rss_kib));
   row(out, "resident memory, VmRSS sum (MiB)", mib(one.rss_kib), mib(many.rss_kib), times(memory),
       "< 0.10x", at_most(memory, 0.1));
+  const double proportional =
+    ratio(static_cast<double>(one.pss_kib), static_cast<double>(many.pss_kib));
   row(out, "proportional memory, Pss sum (MiB)", mib(one.pss_kib), mib(many.pss_kib),
-      times(ratio(static_cast<double>(one.pss_kib), static_cast<double>(many.pss_kib))));
+      times(proportional), "< 0.10x", at_most(proportional, 0.1));
   const std::string ready = one.ready && many.ready ? "" : " (not all answered)";
   row(out, "start-up until all answer (ms)" + ready, one.ready_ms, many.ready_ms,
       times(ratio(one.ready_ms, many.ready_ms)), "< 300 ms", at_most(one.ready_ms, 300));
