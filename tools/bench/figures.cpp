@@ -44,6 +44,7 @@ service_figures summarize(const std::vector<service_round>& rounds) {
   m.requests_per_second = median_of(rounds, &service_round::requests_per_second);
   m.cpu_us_per_request = median_of(rounds, &service_round::cpu_us_per_request);
   m.server_cpu_us_per_request = median_of(rounds, &service_round::server_cpu_us_per_request);
+  m.client_cpu_us_per_request = median_of(rounds, &service_round::client_cpu_us_per_request);
   for (const service_round& round : rounds)
     figures.lost += round.lost;
   return figures;

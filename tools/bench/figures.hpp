@@ -16,6 +16,8 @@ struct service_round {
   double cpu_us_per_request = 0;
   /// CPU time of its nats-server per request answered.
   double server_cpu_us_per_request = 0;
+  /// CPU time of the bench's own process (the client) per request answered.
+  double client_cpu_us_per_request = 0;
   /// Requests that got no reply, in either measurement.
   std::size_t lost = 0;
 };

@@ -95,6 +95,9 @@ void print_services(std::ostream& out, const bench_options& options, const servi
   row(out, "CPU per request, nats-server (us)", b.server_cpu_us_per_request,
       r.server_cpu_us_per_request,
       times(ratio(r.server_cpu_us_per_request, b.server_cpu_us_per_request)));
+  row(out, "CPU per request, bench client (us)", b.client_cpu_us_per_request,
+      r.client_cpu_us_per_request,
+      times(ratio(r.client_cpu_us_per_request, b.client_cpu_us_per_request)));
   row(out, "resident memory at start (MiB)", mib(bare.rss_kib_at_start),
       mib(runtime.rss_kib_at_start), times(ratio(runtime.rss_kib_at_start, bare.rss_kib_at_start)));
   row(out, "resident memory at end (MiB)", mib(bare.rss_kib_at_end), mib(runtime.rss_kib_at_end),

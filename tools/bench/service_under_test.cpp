@@ -1,5 +1,7 @@
 #include "service_under_test.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -44,10 +46,12 @@ void service_under_test::measure_throughput(const bench_options& options,
                                             const std::string& payload, service_round& round) {
   const process_sample before = sample();
   const process_sample server_before = sample_process(server_->pid());
+  const process_sample client_before = sample_process(::getpid());
   throughput_run run =
     client_->measure_throughput(subjects_, payload, options.concurrency, options.duration);
   const process_sample after = sample();
   const process_sample server_after = sample_process(server_->pid());
+  const process_sample client_after = sample_process(::getpid());
 
   // Every request sent was answered by the end (or counted lost), so CPU
   // time is divided by what was sent.
@@ -56,6 +60,8 @@ void service_under_test::measure_throughput(const bench_options& options,
   round.cpu_us_per_request = cpu_us_per_request(before.cpu_seconds, after.cpu_seconds, answered);
   round.server_cpu_us_per_request =
     cpu_us_per_request(server_before.cpu_seconds, server_after.cpu_seconds, answered);
+  round.client_cpu_us_per_request =
+    cpu_us_per_request(client_before.cpu_seconds, client_after.cpu_seconds, answered);
   round.lost += run.lost;
 }
 
