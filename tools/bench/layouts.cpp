@@ -44,6 +44,8 @@ void write_one_agent_config(const fleet_config& fleet, const agent_definition& a
     throw std::runtime_error("cannot write " + file);
 }
 
+/// SIGTERM to all at once, then waits for each; SIGKILL for any still
+/// running after `stop_limit`.
 void stop_all(std::vector<std::unique_ptr<child_process>>& processes) {
   for (auto& process : processes)
     process->request_stop();

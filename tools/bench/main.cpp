@@ -68,6 +68,7 @@ std::vector<std::string> ping_subjects(const fleet_config& fleet) {
   return subjects;
 }
 
+/// The agent-runtime command line for `config` on `url`.
 std::vector<std::string> runtime_command(const bench_options& options, const std::string& config,
                                          const std::string& url) {
   std::vector<std::string> command = {options.runtime_binary, "--config", config};
@@ -75,6 +76,7 @@ std::vector<std::string> runtime_command(const bench_options& options, const std
   return command;
 }
 
+/// The medians of `rounds`, and what `service`'s process looks like now.
 service_figures figures_of(service_under_test& service, const std::vector<service_round>& rounds) {
   service_figures figures = summarize(rounds);
   const process_sample end = service.sample();
@@ -142,6 +144,7 @@ bool no_children_left() {
   return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
 }
 
+/// Runs every measurement and prints the figures; the exit code.
 int run_bench(bench_options options) {
   if (options.quick)
     options = quick_options(options);
