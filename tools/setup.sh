@@ -12,7 +12,7 @@ packages=(
   libboost-dev libboost-system-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libsystemd-dev doctest-dev
-  clang-format nodejs npm
+  clang-format nodejs npm rapidjson-dev
 )
 
 missing=()

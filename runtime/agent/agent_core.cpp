@@ -1,6 +1,8 @@
 #include "agent/agent_core.hpp"
 
 #include <nlohmann/json.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "app/log.hpp"
 #include "routing/subjects.hpp"
@@ -198,20 +200,43 @@ std::string agent_core::internal_error(const inbound_message& message, const std
 }
 
 std::string agent_core::ping_reply() const {
-  return json{{"status", "ok"},
-              {"name", definition_.name},
-              {"id", definition_.id},
-              {"cluster", definition_.cluster},
-              {"version", definition_.version},
-              {"state", to_string(state_)},
-              {"health", failure_.empty() ? "ok" : "failed"},
-              {"restarts", restarts_},
-              {"provider", model_.provider},
-              {"model", model_.model_name},
-              {"runtime_version", identity_.version},
-              {"instance", identity_.instance},
-              {"counters", counters_json(counters_, busy_)}}
-    .dump();
+  // Written with rapidjson's streaming writer: building an nlohmann tree
+  // for every ping cost most of its CPU time (docs/performance.md).
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
+  auto text = [&](const char* key, const std::string& value) {
+    out.Key(key);
+    out.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  auto number = [&](const char* key, std::uint64_t value) {
+    out.Key(key);
+    out.Uint64(value);
+  };
+  out.StartObject();
+  text("status", "ok");
+  text("name", definition_.name);
+  text("id", definition_.id);
+  text("cluster", definition_.cluster);
+  text("version", definition_.version);
+  text("state", to_string(state_));
+  text("health", failure_.empty() ? "ok" : "failed");
+  number("restarts", restarts_);
+  text("provider", model_.provider);
+  text("model", model_.model_name);
+  text("runtime_version", identity_.version);
+  text("instance", identity_.instance);
+  out.Key("counters");
+  out.StartObject();
+  number("inbox", counters_.inbox);
+  number("broadcast", counters_.broadcast);
+  number("agent_ref", counters_.agent_ref);
+  number("ok", counters_.ok);
+  number("errors", counters_.errors);
+  number("bad_input", counters_.bad_input);
+  number("busy", busy_);
+  out.EndObject();
+  out.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 std::string agent_core::notice_reply() const {

@@ -22,8 +22,8 @@ namespace {
 
 /// A state folder and an operators file of the test's own.
 struct admin_files {
-  std::string dir = std::filesystem::temp_directory_path() /
-                    ("agent-runtime-admin-" + std::to_string(::getpid()));
+  std::string dir =
+    std::filesystem::temp_directory_path() / ("agent-runtime-admin-" + std::to_string(::getpid()));
   admin_files() {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
@@ -53,8 +53,8 @@ json admin(const std::string& url, const std::string& verb, const json& body,
   const natsStatus status = natsConnection_RequestMsg(&reply, nc, msg, 5000);
   natsMsg_Destroy(msg);
   REQUIRE(status == NATS_OK);
-  json parsed = json::parse(std::string(natsMsg_GetData(reply),
-                                        static_cast<std::size_t>(natsMsg_GetDataLength(reply))));
+  json parsed = json::parse(
+    std::string(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply))));
   natsMsg_Destroy(reply);
   natsConnection_Destroy(nc);
   return parsed;
