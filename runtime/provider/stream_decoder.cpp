@@ -1,5 +1,7 @@
 #include "provider/stream_decoder.hpp"
 
+#include <exception>
+
 namespace agent_runtime {
 namespace {
 
@@ -51,7 +53,13 @@ std::optional<std::string> stream_decoder::take_line(std::string_view line,
   if (!line.empty() && line.back() == '\r')
     line.remove_suffix(1);
   ++lines_;
-  return on_line(line, on_text);
+  try {
+    return on_line(line, on_text);
+  } catch (const std::exception& e) {
+    // A field of an unexpected type (nlohmann::json throws on those) is
+    // bytes that are not the protocol, never a request left without an end.
+    return not_protocol("line " + std::to_string(lines_) + ": " + e.what());
+  }
 }
 
 } // namespace agent_runtime

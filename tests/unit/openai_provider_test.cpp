@@ -180,3 +180,18 @@ TEST_CASE("an error event mid-stream ends the openai request with the server's m
   CHECK(result->error ==
         "openai at " + server.url() + ": the model server reported an error: out of memory");
 }
+
+TEST_CASE("fields of the wrong type in an openai event are not the protocol") {
+  http_test_server server([](const received_request&, response_writer& out) {
+    out.whole(200, "text/event-stream",
+              wire::openai_role() + "data: {\"choices\":[{\"index\":\"zero\"}]}\n\n");
+  });
+  openai_provider openai(std::make_shared<http_client>(), {});
+  answer_probe probe;
+  openai.complete(chat_for("openai", server.url()), probe.on_chunk(), probe.on_done());
+  auto result = probe.wait();
+  REQUIRE(result);
+  CHECK(result->error.rfind("openai at " + server.url() +
+                              ": the answer is not an OpenAI chat completion stream: line 4: ",
+                            0) == 0);
+}
