@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config git
   libcaf-dev libnats-dev nats-server
-  libboost-dev libboost-system-dev
+  libboost-dev libboost-system-dev libssl-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libsystemd-dev doctest-dev
   clang-format nodejs npm rapidjson-dev

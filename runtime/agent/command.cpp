@@ -95,6 +95,8 @@ model_config read_model_config(const json& object) {
   config.provider = in.text("provider");
   config.model_name = in.text("model_name", true, true);
   config.api_endpoint = in.text("api_endpoint", false);
+  config.api_key_env = in.text("api_key_env", false);
+  config.timeout_seconds = in.number("timeout_seconds");
   config.temperature = in.number("temperature");
   config.top_p = in.number("top_p");
   config.max_tokens = in.integer("max_tokens");

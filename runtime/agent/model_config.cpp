@@ -32,6 +32,8 @@ std::optional<model_config_problem> validate(const model_config& config) {
     return model_config_problem{"frequency_penalty", "must be between -2 and 2"};
   if (outside(config.presence_penalty, -2.0, 2.0))
     return model_config_problem{"presence_penalty", "must be between -2 and 2"};
+  if (config.timeout_seconds && *config.timeout_seconds <= 0)
+    return model_config_problem{"timeout_seconds", "must be a positive number"};
   return std::nullopt;
 }
 

@@ -4,7 +4,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/after.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/system_messages.hpp>
 
 #include "admin/admin_actor.hpp"
 #include "app/log.hpp"
@@ -41,6 +43,8 @@ struct fleet_runtime::impl {
   std::shared_ptr<spdlog::logger> log = component_logger("runtime");
   std::unique_ptr<nats_bridge> bridge;
   route_table routes;
+  /// Outlives the actors, so that its I/O thread stops after they are gone.
+  std::shared_ptr<provider_registry> providers;
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
@@ -56,11 +60,8 @@ struct fleet_runtime::impl {
   void start_actors() {
     actor_config = agent_runtime::actor_config(options);
     system = std::make_unique<caf::actor_system>(*actor_config);
-    fleet_services services{&routes,
-                            bridge.get(),
-                            options.providers ? options.providers
-                                              : provider_registry::with_builtin_providers(),
-                            {version_string, instance_name()}};
+    providers = options.providers ? options.providers : provider_registry::with_builtin_providers();
+    fleet_services services{&routes, bridge.get(), providers, {version_string, instance_name()}};
     supervisor = system->spawn(supervisor_actor, fleet, services);
     admin = system->spawn(admin_actor, &routes, bridge.get(), supervisor,
                           operator_auth::from_environment(fleet.settings.operators_file),
@@ -107,13 +108,29 @@ struct fleet_runtime::impl {
       self->wait_for(watchdog);
       watchdog = nullptr;
     }
+    self->monitor(supervisor);
+    bool stopped = false;
     self->request(supervisor, stop_limit(), shutdown_atom::value)
-      .receive([&](std::size_t) {},
+      .receive([&](std::size_t) { stopped = true; },
                [&](caf::error& err) {
                  log->error("[runtime] agents did not stop in time error={}", system->render(err));
                });
+    if (!stopped)
+      end_model_requests(self);
     self->send_exit(supervisor, caf::exit_reason::user_shutdown);
     supervisor = nullptr;
+  }
+
+  /// A model server that does not answer must not hold the stop until its
+  /// own timeout: its requests end now with an error, which the agents
+  /// answer before they stop.
+  void end_model_requests(caf::scoped_actor& self) {
+    log->warn("[runtime] ending model requests still in flight");
+    providers->shutdown();
+    self->receive(
+      [](caf::down_msg&) {},
+      caf::after(std::chrono::seconds(5)) >>
+        [&] { log->error("[runtime] agents did not stop after their model requests ended"); });
   }
 };
 
@@ -170,6 +187,7 @@ void fleet_runtime::stop() {
   if (d.bridge)
     d.bridge->close(std::chrono::milliseconds(2000));
   d.system.reset();
+  d.providers.reset();
   d.bridge.reset();
   d.log->info("[runtime] stopped");
 }

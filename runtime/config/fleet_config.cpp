@@ -124,6 +124,8 @@ model_config read_model(const YAML::Node& front, const place& where) {
     model.frequency_penalty = optional_number<double>(params, "frequency_penalty", where);
     model.presence_penalty = optional_number<double>(params, "presence_penalty", where);
     model.stop_sequences = string_list(params, "stop_sequences", where);
+    model.api_key_env = optional_string(params, "api_key_env", where);
+    model.timeout_seconds = optional_number<double>(params, "timeout_seconds", where);
   }
   if (auto problem = validate(model)) {
     const bool top = problem->field == "provider" || problem->field == "model_name";

@@ -56,10 +56,16 @@ public:
                         done_handler on_done) = 0;
 };
 
-/// Finds the provider for a model config's `provider` name.
+class http_client;
+
+/// Finds the provider for a model config's `provider` name. `shutdown`, or
+/// destroying the registry, ends the network providers' requests in flight
+/// (each gets `on_done` with an error) and joins their I/O thread; neither
+/// may happen in a provider's callback.
 class provider_registry {
 public:
-  /// A registry with the providers this build has.
+  /// A registry with the providers this build has: mock, ollama, openai and
+  /// anthropic, the network ones with their default limits.
   static std::shared_ptr<provider_registry> with_builtin_providers();
 
   /// Adds `provider`, replacing one of the same name.
@@ -68,8 +74,14 @@ public:
   /// The provider called `name`, or null when this build has none.
   model_provider* find(const std::string& name) const;
 
+  /// Ends every network request in flight with an error and refuses new
+  /// ones, each with an error at once. Safe to call twice.
+  void shutdown();
+
 private:
   std::vector<std::shared_ptr<model_provider>> providers_;
+  /// The network providers' shared I/O thread, when the registry has them.
+  std::shared_ptr<http_client> http_;
 };
 
 } // namespace agent_runtime

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/http_test_server.hpp"
 #include "support/running_fleet.hpp"
 
 using namespace agent_runtime;
@@ -99,12 +100,14 @@ TEST_CASE("the commands drive an agent's lifecycle over NATS, refusing what its 
                              cmd("SuspendAgent", {{"reason", "by reference"}}).dump());
     CHECK(reply["state"] == "suspended");
   }
-  SUBCASE("an agent configured for a provider this build lacks says so") {
-    json ollama =
-      cmd("ConfigureModel", {{"config", {{"provider", "ollama"}, {"model_name", "llama3"}}}});
+  SUBCASE("an agent configured for a model server that is down says so") {
+    const std::string endpoint = "http://127.0.0.1:" + std::to_string(unused_port());
+    json ollama = cmd(
+      "ConfigureModel",
+      {{"config", {{"provider", "ollama"}, {"model_name", "llama3"}, {"api_endpoint", endpoint}}}});
     CHECK(status(f.send("ddd-expert", ollama)) == "ok");
     CHECK(why(f.send("ddd-expert", message("hi"))) ==
-          "SendMessage failed: provider 'ollama' is not available in this build");
+          "SendMessage failed: ollama at " + endpoint + ": connection refused by " + endpoint);
   }
   // Neighbours were never touched.
   CHECK(f.ping("domain-expert")["state"] == "active");

@@ -41,13 +41,18 @@ TEST_CASE("each command of the contract parses with its fields") {
     auto cmd = std::get<configure_model>(command_of(
       R"({"type":"ConfigureModel","agent_id":"01936f11-4ea2-7000-8000-000000000001",
           "config":{"provider":"ollama","model_name":"llama3","temperature":0.3,"top_p":1,
-                    "max_tokens":512,"stop_sequences":["END"],"system_prompt":"be brief"}})"));
+                    "max_tokens":512,"stop_sequences":["END"],"system_prompt":"be brief",
+                    "api_endpoint":"http://127.0.0.1:11434","api_key_env":"OLLAMA_KEY",
+                    "timeout_seconds":30}})"));
     CHECK(cmd.config.provider == "ollama");
     CHECK(cmd.config.model_name == "llama3");
     CHECK(*cmd.config.temperature == doctest::Approx(0.3));
     CHECK(*cmd.config.max_tokens == 512);
     CHECK(cmd.config.stop_sequences == std::vector<std::string>{"END"});
     CHECK(*cmd.config.system_prompt == "be brief");
+    CHECK(cmd.config.api_endpoint == "http://127.0.0.1:11434");
+    CHECK(cmd.config.api_key_env == "OLLAMA_KEY");
+    CHECK(*cmd.config.timeout_seconds == doctest::Approx(30));
   }
   SUBCASE("ActivateAgent, SuspendAgent, DecommissionAgent") {
     CHECK(std::holds_alternative<activate_agent>(
@@ -108,6 +113,10 @@ TEST_CASE("model configs outside the contract's ranges are refused") {
         "ConfigureModel: field 'config.max_tokens' must be a positive integer");
   CHECK(configure(R"({"provider":"mock","model_name":"m","stop_sequences":[1]})") ==
         "ConfigureModel: field 'config.stop_sequences' must be a list of strings");
+  CHECK(configure(R"({"provider":"mock","model_name":"m","timeout_seconds":0})") ==
+        "ConfigureModel: field 'config.timeout_seconds' must be a positive number");
+  CHECK(configure(R"({"provider":"mock","model_name":"m","api_key_env":5})") ==
+        "ConfigureModel: field 'config.api_key_env' must be a string");
   CHECK(configure(R"("mock")") == "ConfigureModel: field 'config' must be an object");
 }
 

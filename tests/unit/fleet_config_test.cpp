@@ -99,13 +99,17 @@ TEST_CASE("a valid small config loads with its definitions") {
   dir.write("clusters.yaml", "settings:\n  queue_group: q\n" + two_agents());
   dir.definition("alpha", id_a, "one",
                  "provider: ollama\nmodel: llama3\nparameters:\n  temperature: 0.5\n"
-                 "capabilities: [a, b]\n");
+                 "  api_endpoint: http://127.0.0.1:11434\n  api_key_env: OLLAMA_KEY\n"
+                 "  timeout_seconds: 300\ncapabilities: [a, b]\n");
   dir.definition("beta", id_b, "two");
   fleet_config fleet = load_fleet_config(dir.file("clusters.yaml"));
   CHECK(fleet.settings.queue_group == "q");
   const agent_definition& alpha = fleet.clusters[0].agents[0];
   CHECK(alpha.model.provider == "ollama");
   CHECK(*alpha.model.temperature == doctest::Approx(0.5));
+  CHECK(alpha.model.api_endpoint == "http://127.0.0.1:11434");
+  CHECK(alpha.model.api_key_env == "OLLAMA_KEY");
+  CHECK(*alpha.model.timeout_seconds == doctest::Approx(300));
   CHECK(alpha.capabilities == std::vector<std::string>{"a", "b"});
   CHECK(alpha.system_prompt == "You are alpha.");
 }
