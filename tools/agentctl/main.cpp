@@ -55,15 +55,7 @@ public:
   /// The reply to `payload` on `subject`, or nothing after `timeout_ms`.
   std::optional<std::string> request(const std::string& subject, const std::string& payload,
                                      int timeout_ms) {
-    natsMsg* reply = nullptr;
-    natsStatus s = natsConnection_Request(&reply, nc_, subject.c_str(), payload.data(),
-                                          static_cast<int>(payload.size()), timeout_ms);
-    if (s != NATS_OK)
-      return std::nullopt;
-    std::string text(natsMsg_GetData(reply),
-                     static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
-    natsMsg_Destroy(reply);
-    return text;
+    return request_as(subject, payload, "", timeout_ms);
   }
 
   /// As `request`, with an Authorization header when `token` is set.
