@@ -35,6 +35,7 @@ void start_agents(self_ptr self, const cluster_spec& spec) {
       st.services.routes->load(definition.name),
       restart_policy(st.supervision.max_restarts, st.supervision.restart_window)};
     auto [it, inserted] = st.agents.emplace(definition.name, std::move(agent));
+    st.order.push_back(definition.name);
     spawn_agent(self, it->second, agent_start::fresh);
   }
   component_logger("cluster")->info("[cluster {}] started agents={} strategy={}", st.id,
@@ -129,8 +130,8 @@ caf::behavior cluster_actor(self_ptr self, cluster_spec spec, fleet_services ser
     [=](status_atom) -> caf::result<std::string> {
       auto& st = self->state;
       std::vector<caf::actor> agents;
-      for (const auto& [name, agent] : st.agents)
-        agents.push_back(agent.actor);
+      for (const std::string& name : st.order)
+        agents.push_back(st.agents.at(name).actor);
       auto rp = self->make_response_promise<std::string>();
       const std::string head = "{\"id\":\"" + st.id + "\",\"enabled\":" +
                                (st.services.routes->cluster_enabled(st.id) ? "true" : "false") +

@@ -29,6 +29,8 @@ struct cluster_actor_state {
   supervision_settings supervision;
   fleet_services services;
   std::map<std::string, supervised_agent> agents;
+  /// Agent names in the order clusters.yaml lists them.
+  std::vector<std::string> order;
   /// Agent name by the address of the actor serving it now.
   std::map<caf::actor_addr, std::string> serving;
   /// Actors handing their state to a successor.
