@@ -14,31 +14,31 @@ namespace {
 
 using self_ptr = caf::stateful_actor<supervisor_state>*;
 
-/// Asks every cluster the same question and answers `rp` with the sum of
-/// their answers once all have replied.
-template <class Atom, class Answer>
-caf::response_promise ask_all(self_ptr self, Atom question) {
+/// The clusters' actors, in rolling-upgrade order.
+std::vector<caf::actor> cluster_actors(self_ptr self) {
+  std::vector<caf::actor> actors;
+  for (const auto& [id, cluster] : self->state.clusters)
+    actors.push_back(cluster);
+  return actors;
+}
+
+/// Asks every cluster the same question; the promised answer is the sum of
+/// theirs once all have replied or `limit` has passed.
+template <class Answer, class Atom>
+caf::response_promise sum_over_clusters(self_ptr self, Atom question,
+                                        std::chrono::milliseconds limit) {
   auto rp = self->make_response_promise();
-  auto pending = std::make_shared<std::size_t>(self->state.clusters.size());
-  auto total = std::make_shared<std::size_t>(0);
-  if (*pending == 0)
-    rp.deliver(std::size_t{0});
-  for (const auto& [id, cluster] : self->state.clusters) {
-    self->request(cluster, caf::infinite, question)
-      .then(
-        [=](Answer answer) mutable {
-          *total += static_cast<std::size_t>(answer);
-          if (--*pending == 0)
-            rp.deliver(*total);
-        },
-        [=, cluster_id = id](caf::error& err) mutable {
-          component_logger("supervisor")
-            ->error("[supervisor] cluster {} did not answer error={}", cluster_id,
-                    self->system().render(err));
-          if (--*pending == 0)
-            rp.deliver(*total);
-        });
-  }
+  const std::size_t asked = self->state.clusters.size();
+  gather<Answer>(
+    self, cluster_actors(self), question, limit, [rp, asked](std::vector<Answer> answers) mutable {
+      std::size_t total = 0;
+      for (const Answer& answer : answers)
+        total += static_cast<std::size_t>(answer);
+      if (answers.size() < asked)
+        component_logger("supervisor")
+          ->error("[supervisor] {} of {} clusters did not answer", asked - answers.size(), asked);
+      rp.deliver(total);
+    });
   return rp;
 }
 
@@ -70,13 +70,12 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
   });
 
   return {
-    [=](ready_atom) { return ask_all<ready_atom, std::size_t>(self, ready_atom::value); },
+    [=](ready_atom) {
+      return sum_over_clusters<std::size_t>(self, ready_atom::value, std::chrono::seconds(30));
+    },
     [=](status_atom) -> caf::result<std::string> {
-      std::vector<caf::actor> clusters;
-      for (const auto& [id, cluster] : self->state.clusters)
-        clusters.push_back(cluster);
       auto rp = self->make_response_promise<std::string>();
-      gather<std::string>(self, clusters, status_atom::value, std::chrono::seconds(5),
+      gather<std::string>(self, cluster_actors(self), status_atom::value, std::chrono::seconds(5),
                           [rp](std::vector<std::string> parts) mutable {
                             std::string out = "[";
                             for (std::size_t i = 0; i < parts.size(); ++i)
@@ -87,7 +86,9 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
     },
     [=](shutdown_atom) {
       self->state.stopping = true;
-      return ask_all<shutdown_atom, bool>(self, shutdown_atom::value);
+      // The runtime's own request carries the stop limit; this one only
+      // must not give up before it.
+      return sum_over_clusters<bool>(self, shutdown_atom::value, std::chrono::hours(1));
     },
   };
 }
