@@ -132,7 +132,10 @@ TEST_CASE("every kind of bad payload gets an error reply and the agent keeps ser
        ddd_id + ")"},
     {std::string("\xff\xfe\x00garbage", 10), "payload is not valid JSON (error at byte 1)"},
   };
-  for (const auto& [payload, expected] : bad) {
+  for (const auto& item : bad) {
+    // Named, not a structured binding: CAPTURE's lambda must be able to see it.
+    const std::string& payload = item.first;
+    const std::string& expected = item.second;
     CAPTURE(payload);
     json reply = f.client->request_json("agent.to.ddd-expert.from.test.request", payload);
     CHECK(reply["status"] == "error");

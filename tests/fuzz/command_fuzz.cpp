@@ -1,0 +1,22 @@
+// Fuzzes the parser of request payloads: any bytes give a command or an
+// error that says what is wrong, never a crash.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+#include "agent/command.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace agent_runtime;
+  const std::string_view payload(reinterpret_cast<const char*>(data), size);
+  auto parsed = parse_command(payload);
+  if (auto* cmd = std::get_if<command>(&parsed)) {
+    (void)command_name(*cmd);
+    (void)addressed_agent(*cmd);
+  } else if (std::get<command_error>(parsed).message.empty()) {
+    __builtin_trap(); // an error must say what is wrong
+  }
+  return 0;
+}
