@@ -62,7 +62,7 @@ json admin(const std::string& url, const std::string& verb, const json& body,
 
 } // namespace
 
-TEST_CASE("only an operator may disable a cluster; a disabled cluster answers so, then returns") {
+TEST_CASE("only an operator may disable a cluster, a disabled cluster answers so, then returns") {
   admin_files files;
   running_fleet f(nullptr, [&](fleet_config& fleet) { files.apply(fleet); });
   const std::string url = f.server.url();
@@ -114,7 +114,7 @@ TEST_CASE("a disabled cluster stays disabled across a restart of the runtime") {
   CHECK(again.ping("git-expert")["status"] == "ok");
 }
 
-TEST_CASE("operators suspend and resume one agent; the agent answers them directly") {
+TEST_CASE("operators suspend and resume one agent, the agent answers them directly") {
   admin_files files;
   running_fleet f(nullptr, [&](fleet_config& fleet) { files.apply(fleet); });
   json suspended = admin(f.server.url(), "suspend", {{"agent", "sage"}}, "alice-token");

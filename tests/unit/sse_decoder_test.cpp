@@ -54,7 +54,7 @@ TEST_CASE("server-sent events are framed the same whatever the size of the reads
   }
 }
 
-TEST_CASE("a last event without its blank line still counts; a line of no field is refused") {
+TEST_CASE("a last event without its blank line still counts, a line of no field is refused") {
   recording_decoder decoder;
   auto ignore = [](std::string) {
   };
