@@ -18,6 +18,8 @@ namespace agent_runtime {
 /// How to run the fleet.
 struct runtime_options {
   std::string nats_url;
+  /// Who the runtime is, to NATS.
+  nats_credentials credentials;
   /// CAF scheduler threads.
   std::size_t scheduler_threads = 2;
   /// How long a stop waits for work in flight; unset: the config's
