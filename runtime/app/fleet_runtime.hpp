@@ -18,8 +18,6 @@ namespace agent_runtime {
 /// How to run the fleet.
 struct runtime_options {
   std::string nats_url;
-  /// Who the runtime is, to NATS.
-  nats_credentials credentials;
   /// CAF scheduler threads.
   std::size_t scheduler_threads = 2;
   /// How long a stop waits for work in flight; unset: the config's
@@ -27,6 +25,8 @@ struct runtime_options {
   std::optional<std::chrono::milliseconds> stop_limit;
   /// Model providers; unset: the ones this build has.
   std::shared_ptr<provider_registry> providers;
+  /// Who the runtime is, to NATS.
+  nats_credentials credentials;
 };
 
 /// A running fleet.

@@ -38,7 +38,7 @@ int64_t reconnect_delay(natsConnection*, int attempts, void*) {
 std::string connect_failure(const std::string& url, const nats_credentials& credentials,
                             natsStatus status) {
   const std::string why = describe(status);
-  const bool refused = status == NATS_NOT_PERMITTED ||
+  const bool refused = status == NATS_NOT_PERMITTED || status == NATS_CONNECTION_AUTH_FAILED ||
                        why.find("Authorization Violation") != std::string::npos ||
                        why.find("Authentication") != std::string::npos;
   if (!refused)

@@ -14,12 +14,12 @@ struct nats_server_options {
   /// Tried first; 0 or a busy port means any free port.
   int preferred_port = 4222;
   bool jetstream = true;
-  /// A configuration file (`-c`); its own JetStream settings then apply,
-  /// and only the address and port are given on the command line.
-  std::string config_file;
   /// Empty: look for nats-server on PATH, then in /usr/sbin and /usr/bin.
   std::string binary;
   std::chrono::milliseconds start_limit{10000};
+  /// A configuration file (`-c`); its own JetStream settings then apply,
+  /// and only the address and port are given on the command line.
+  std::string config_file;
 };
 
 /// A running nats-server, stopped (and its storage removed) on destruction.

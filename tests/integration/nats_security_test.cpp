@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -99,7 +100,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 } // namespace
 
-TEST_CASE("the shipped nats-server.conf: clients talk to agents but cannot steer; operators can") {
+TEST_CASE("the shipped nats-server.conf: clients talk to agents but cannot steer, operators can") {
   secure_dir d;
   nats_server_process server = server_with(shipped_config(d));
   const std::string url = server.url();

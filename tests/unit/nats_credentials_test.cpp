@@ -151,7 +151,7 @@ TEST_CASE("a file named on the command line wins over the environment") {
         "--nats-token-file): give one");
 }
 
-TEST_CASE("nkey seeds: the public key matches the nkeys tooling; bad seeds are refused") {
+TEST_CASE("nkey seeds: the public key matches the nkeys tooling and bad seeds are refused") {
   CHECK(nkey_public_key(test_seed) == test_public);
   std::string flipped = test_seed;
   flipped[10] = flipped[10] == 'A' ? 'B' : 'A';
