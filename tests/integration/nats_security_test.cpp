@@ -216,7 +216,7 @@ TEST_CASE("a wrong or missing NATS credential stops start-up with one clear erro
   }
 }
 
-TEST_CASE("nkey seed and token credentials reach servers that ask for them") {
+TEST_CASE("nkey seed, token and .creds credentials reach servers that ask for them") {
   secure_dir d;
   SUBCASE("nkey: the public key derived from the seed file passes the server's check") {
     nats_server_process server = server_with(d.write(
@@ -244,5 +244,18 @@ TEST_CASE("nkey seed and token credentials reach servers that ask for them") {
     CHECK_THROWS_WITH_AS(nats_bridge{options},
                          doctest::Contains("refused the credentials (kind=token source="),
                          bridge_error);
+  }
+  SUBCASE(".creds: a server in operator mode takes the user JWT signed with the seed") {
+    // Fixtures made by tests/fixtures/creds/make_fixtures.cjs.
+    const std::string fixtures = AGENT_RUNTIME_SOURCE_DIR "/tests/fixtures/creds/";
+    nats_server_process server = server_with(fixtures + "server.conf");
+    bridge_options options{server.url()};
+    CHECK_THROWS_WITH_AS(nats_bridge{options},
+                         doctest::Contains("refused the credentials (kind=none)"), bridge_error);
+    credential_files files;
+    files.creds = fixtures + "user.creds";
+    options.credentials = resolve_nats_credentials(files);
+    nats_bridge bridge(options);
+    CHECK(bridge.link().connected);
   }
 }
