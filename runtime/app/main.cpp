@@ -120,6 +120,8 @@ int run(const cli_options& cli) {
   }
 
   component_logger("nats")->info("[nats] credentials {}", describe(options.credentials));
+  if (!options.credentials.warning.empty())
+    component_logger("nats")->warn("[nats] {}", options.credentials.warning);
   options.nats_url = url;
   fleet_runtime runtime(std::move(fleet), std::move(options));
   try {

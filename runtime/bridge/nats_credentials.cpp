@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <cstdint>
@@ -34,6 +35,14 @@ std::string read_file(const std::string& path, const std::string& what) {
   return text.str();
 }
 
+/// A warning when `path` is readable by users other than its owner and group.
+std::string exposure_of(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || (info.st_mode & S_IROTH) == 0)
+    return "";
+  return "the NATS credential file " + path + " is readable by every user (chmod o-r it)";
+}
+
 /// The first line that is neither blank nor a `#` comment, trimmed.
 std::string first_line(const std::string& content) {
   std::istringstream in(content);
@@ -54,6 +63,7 @@ nats_credentials user_password_from_file(const std::string& path) {
   nats_credentials c;
   c.kind = credential_kind::user_password;
   c.source = path;
+  c.warning = exposure_of(path);
   c.user = line.substr(0, colon);
   c.password = line.substr(colon + 1);
   return c;
@@ -66,6 +76,7 @@ nats_credentials token_from_file(const std::string& path) {
   nats_credentials c;
   c.kind = credential_kind::token;
   c.source = path;
+  c.warning = exposure_of(path);
   c.token = token;
   return c;
 }
@@ -97,6 +108,7 @@ nats_credentials nkey_from_file(const std::string& path) {
   nats_credentials c;
   c.kind = credential_kind::nkey_seed;
   c.source = path;
+  c.warning = exposure_of(path);
   c.file = path;
   try {
     c.nkey_public = nkey_public_key(seed);
@@ -114,6 +126,7 @@ nats_credentials creds_from_file(const std::string& path) {
   nats_credentials c;
   c.kind = credential_kind::creds_file;
   c.source = path;
+  c.warning = exposure_of(path);
   c.file = path;
   return c;
 }
@@ -291,9 +304,8 @@ std::string nkey_public_key(const std::string& seed) {
 nats_credentials resolve_nats_credentials(const credential_files& files,
                                           const environment_lookup& env) {
   auto flagged = from_flags(files);
-  if (!flagged.empty())
-    return pick(flagged, "command line");
-  return pick(from_environment(env), "environment");
+  return flagged.empty() ? pick(from_environment(env), "environment")
+                         : pick(flagged, "command line");
 }
 
 nats_credentials resolve_nats_credentials(const credential_files& files) {

@@ -34,6 +34,8 @@ struct nats_credentials {
   std::string nkey_public;
   /// The seed file or .creds file, which nats.c reads when it signs.
   std::string file;
+  /// Set when the file holding the secret is readable by other users.
+  std::string warning;
 };
 
 /// Files named on the command line, one per kind of credential; each holds

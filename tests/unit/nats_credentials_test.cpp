@@ -76,6 +76,20 @@ TEST_CASE("a user file holds user:password on its first line") {
   }
 }
 
+TEST_CASE("a credential file that every user can read gets a warning") {
+  credential_dir d;
+  credential_files files;
+  files.token = d.write("token", "t0k\n");
+  std::filesystem::permissions(files.token, std::filesystem::perms::owner_read |
+                                              std::filesystem::perms::owner_write);
+  CHECK(resolve_nats_credentials(files, environment({})).warning.empty());
+  std::filesystem::permissions(files.token, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  CHECK(resolve_nats_credentials(files, environment({})).warning ==
+        "the NATS credential file " + files.token + " is readable by every user (chmod o-r it)");
+  CHECK(resolve_nats_credentials({}, environment({{"NATS_TOKEN", "t"}})).warning.empty());
+}
+
 TEST_CASE("a missing file is one clear error naming it") {
   credential_files files;
   files.token = "/nonexistent/agent-runtime/token";

@@ -333,6 +333,8 @@ int main(int argc, char** argv) {
     std::cerr << "agentctl: " << e.what() << "\n";
     return usage;
   }
+  if (!credentials.warning.empty())
+    std::cerr << "agentctl: warning: " << credentials.warning << "\n";
   const std::string shown_url = agent_runtime::redact_url(opt.nats_url);
   std::optional<client> connection;
   try {
