@@ -50,12 +50,33 @@ else
 fi
 [[ -f "$etc/environment" ]] || install -m 0640 deploy/environment.example "$etc/environment"
 
+# The nats-server configuration (users and permissions) is kept like the
+# fleet's; nats-local.conf (password hashes, JetStream folder) is only ever
+# created, from the example, whose placeholders let nobody in.
+if [[ -f "$etc/nats-server.conf" ]] && ! cmp -s deploy/nats-server.conf "$etc/nats-server.conf"; then
+  install -m 0644 deploy/nats-server.conf "$etc/nats-server.conf.dist"
+  echo "install: kept $etc/nats-server.conf; the shipped one is nats-server.conf.dist"
+else
+  install -m 0644 deploy/nats-server.conf "$etc/nats-server.conf"
+fi
+if [[ ! -f "$etc/nats-local.conf" ]]; then
+  install -m 0640 deploy/nats-local.conf.example "$etc/nats-local.conf"
+  echo "install: put the NATS users' password hashes in $etc/nats-local.conf" \
+    "(docs/operations.md, 'Who may do what')"
+fi
+
 if [[ -z "$root" ]]; then
   if ! id agent-runtime >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
       agent-runtime
   fi
   chgrp agent-runtime "$etc/environment"
+  # nats-server (Debian runs it as user nats) reads the hashes and owns the
+  # JetStream folder.
+  if getent group nats >/dev/null; then
+    chgrp nats "$etc/nats-local.conf"
+    install -d -o nats -g nats -m 0750 /var/lib/nats/agent-runtime
+  fi
 fi
 
 if ((systemctl_calls)) && [[ -z "$root" ]] && command -v systemctl >/dev/null \

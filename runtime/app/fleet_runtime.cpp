@@ -149,7 +149,9 @@ void fleet_runtime::start() {
   const auto began = std::chrono::steady_clock::now();
   d.running = true;
   try {
-    d.bridge = std::make_unique<nats_bridge>(bridge_options{d.options.nats_url});
+    bridge_options link{d.options.nats_url};
+    link.credentials = d.options.credentials;
+    d.bridge = std::make_unique<nats_bridge>(std::move(link));
     for (const cluster_spec& cluster : d.fleet.clusters) {
       for (const agent_definition& agent : cluster.agents)
         d.routes.add_agent(agent.name, agent.id, cluster.id, d.fleet.settings.queue_group,

@@ -25,6 +25,8 @@ struct runtime_options {
   std::optional<std::chrono::milliseconds> stop_limit;
   /// Model providers; unset: the ones this build has.
   std::shared_ptr<provider_registry> providers;
+  /// Who the runtime is, to NATS.
+  nats_credentials credentials;
 };
 
 /// A running fleet.

@@ -12,6 +12,7 @@
 #include "app/log.hpp"
 #include "app/systemd_notifier.hpp"
 #include "app/version.hpp"
+#include "bridge/nats_credential_flags.hpp"
 #include "embedded/nats_server_process.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ struct cli_options {
   std::string config = "clusters.yaml";
   std::string nats_url;
   std::string log_level = "info";
+  credential_files credentials;
 };
 
 /// The NATS URL to use: the flag, then NATS_URL, then the config; empty
@@ -90,6 +92,18 @@ int run(const cli_options& cli) {
   log->info("[runtime] agent-runtime {} config={} clusters={} agents={}", version_string,
             cli.config, fleet.clusters.size(), fleet.agent_count());
 
+  runtime_options options;
+  try {
+    options.credentials = resolve_nats_credentials(cli.credentials);
+  } catch (const credential_error& e) {
+    component_logger("nats")->error("[nats] credential error: {}", e.what());
+    return config;
+  }
+  if (url_has_secret(cli.nats_url))
+    component_logger("nats")->warn("[nats] the --nats URL carries a secret, which ps shows to "
+                                   "every user; use a credential file instead url={}",
+                                   redact_url(cli.nats_url));
+
   std::optional<nats_server_process> embedded;
   std::string url = choose_nats_url(cli, fleet);
   if (url.empty()) {
@@ -105,14 +119,18 @@ int run(const cli_options& cli) {
                                    embedded->pid());
   }
 
-  fleet_runtime runtime(std::move(fleet), runtime_options{url});
+  component_logger("nats")->info("[nats] credentials {}", describe(options.credentials));
+  if (!options.credentials.warning.empty())
+    component_logger("nats")->warn("[nats] {}", options.credentials.warning);
+  options.nats_url = url;
+  fleet_runtime runtime(std::move(fleet), std::move(options));
   try {
     runtime.start();
   } catch (const std::exception& e) {
     log->error("[runtime] start-up failed: {}", e.what());
     return nats;
   }
-  announce_ready(runtime, url);
+  announce_ready(runtime, redact_url(url));
   wait_for_signal(io, signals, *log);
   systemd_notifier{}.stopping("stopping: finishing work in flight");
   runtime.stop();
@@ -136,6 +154,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", cli.log_level, "trace, debug, info, warn, error or off")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  add_credential_options(app, cli.credentials);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,6 +33,19 @@ int64_t reconnect_delay(natsConnection*, int attempts, void*) {
   return std::min<int64_t>(5000, int64_t{100} << std::min(attempts, 6));
 }
 
+/// Why the connection failed, saying so plainly when the server refused
+/// who we are (never with the secret itself).
+std::string connect_failure(const std::string& url, const nats_credentials& credentials,
+                            natsStatus status) {
+  const std::string why = describe(status);
+  const bool refused = status == NATS_NOT_PERMITTED || status == NATS_CONNECTION_AUTH_FAILED ||
+                       why.find("Authorization Violation") != std::string::npos ||
+                       why.find("Authentication") != std::string::npos;
+  if (!refused)
+    return "cannot connect to NATS at " + url + ": " + why;
+  return "NATS at " + url + " refused the credentials (" + describe(credentials) + "): " + why;
+}
+
 } // namespace
 
 struct nats_bridge::callbacks {
@@ -63,7 +76,8 @@ nats_bridge::nats_bridge(bridge_options options) :
   check(natsOptions_Create(&opts), "nats options");
   std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> guard(opts, natsOptions_Destroy);
 
-  check(natsOptions_SetURL(opts, options_.url.c_str()), "NATS URL '" + options_.url + "'");
+  const std::string shown_url = redact_url(options_.url);
+  check(natsOptions_SetURL(opts, options_.url.c_str()), "NATS URL '" + shown_url + "'");
   check(natsOptions_SetName(opts, options_.name.c_str()), "connection name");
   check(natsOptions_SetTimeout(opts, options_.connect_timeout.count()), "connect timeout");
   // Replies go out at once rather than after the flusher's 1 ms nap.
@@ -82,10 +96,17 @@ nats_bridge::nats_bridge(bridge_options options) :
   check(natsOptions_SetReconnectedCB(opts, &callbacks::on_reconnected, this), "reconnect handler");
   check(natsOptions_SetErrorHandler(opts, &callbacks::on_async_error, this), "error handler");
 
+  try {
+    apply(options_.credentials, opts);
+  } catch (const credential_error& e) {
+    throw bridge_error(e.what());
+  }
+
   natsStatus status = natsConnection_Connect(&connection_, opts);
   if (status != NATS_OK)
-    throw bridge_error("cannot connect to NATS at " + options_.url + ": " + describe(status));
-  log_->info("[nats] connected url={}", connected_url());
+    throw bridge_error(connect_failure(shown_url, options_.credentials, status));
+  log_->info("[nats] connected url={} credentials={}", connected_url(),
+             kind_name(options_.credentials.kind));
 }
 
 nats_bridge::~nats_bridge() {
@@ -300,8 +321,8 @@ bool nats_bridge::publish(const std::string& subject, const std::string& payload
 std::string nats_bridge::connected_url() const {
   char url[512] = {0};
   if (connection_ && natsConnection_GetConnectedUrl(connection_, url, sizeof(url)) == NATS_OK)
-    return url;
-  return options_.url;
+    return redact_url(url);
+  return redact_url(options_.url);
 }
 
 } // namespace agent_runtime

@@ -15,6 +15,7 @@
 
 #include <spdlog/logger.h>
 
+#include "bridge/nats_credentials.hpp"
 #include "routing/subject_route.hpp"
 
 struct __natsConnection;
@@ -46,6 +47,8 @@ struct bridge_options {
   /// The connection's name, as the server's monitoring shows it.
   std::string name = "agent-runtime";
   std::chrono::milliseconds connect_timeout{2000};
+  /// Who the connection is, to the server; none by default.
+  nats_credentials credentials;
 };
 
 /// A NATS connection serving the fleet's subscriptions.
@@ -83,7 +86,7 @@ public:
   /// The state of the link.
   link_status link() const;
 
-  /// The URL of the server connected to.
+  /// The URL of the server connected to, with any secret in it masked.
   std::string connected_url() const;
 
 private:

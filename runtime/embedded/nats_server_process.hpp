@@ -17,6 +17,9 @@ struct nats_server_options {
   /// Empty: look for nats-server on PATH, then in /usr/sbin and /usr/bin.
   std::string binary;
   std::chrono::milliseconds start_limit{10000};
+  /// A configuration file (`-c`); its own JetStream settings then apply,
+  /// and only the address and port are given on the command line.
+  std::string config_file;
 };
 
 /// A running nats-server, stopped (and its storage removed) on destruction.

@@ -29,16 +29,41 @@ grep -q '^Type=notify$' "$src/deploy/agent-runtime.service" && grep -q '^Watchdo
 root="$work/root"
 "$src/deploy/install.sh" --root "$root" --skip-build --no-systemctl >/dev/null
 for f in usr/local/bin/agent-runtime usr/local/bin/agentctl etc/systemd/system/agent-runtime.service \
-         etc/agent-runtime/clusters.yaml etc/agent-runtime/agents/sage.md etc/agent-runtime/environment; do
+         etc/agent-runtime/clusters.yaml etc/agent-runtime/agents/sage.md etc/agent-runtime/environment \
+         etc/agent-runtime/nats-server.conf etc/agent-runtime/nats-local.conf; do
   [[ -e "$root/$f" ]] || fail "install.sh installs $f"
 done
 ok "install.sh installs binaries, unit, config and environment file"
+
+[[ "$(stat -c %a "$root/etc/agent-runtime/nats-local.conf")" == 640 ]] \
+  && ok "nats-local.conf (password hashes) is not world-readable" \
+  || fail "nats-local.conf (password hashes) is not world-readable"
+
+# The installed nats-server config passes nats-server's own check, with the
+# shipped placeholders as they are and with a JetStream folder of ours.
+nats_server="${NATS_SERVER:-/usr/sbin/nats-server}"
+if out=$("$nats_server" -t -c "$root/etc/agent-runtime/nats-server.conf" 2>&1); then
+  ok "nats-server -t accepts the installed nats-server.conf"
+else
+  echo "$out"
+  fail "nats-server -t accepts the installed nats-server.conf"
+fi
+grep -q 'deny = \["agent.admin.>"' "$root/etc/agent-runtime/nats-server.conf" \
+  && ok "the client user may not publish on agent.admin.>" \
+  || fail "the client user may not publish on agent.admin.>"
 
 "$root/usr/local/bin/agent-runtime" --version | grep -q '^agent-runtime ' \
   && ok "the installed binary runs" || fail "the installed binary runs"
 
 echo "# operator's change" >> "$root/etc/agent-runtime/clusters.yaml"
+echo "# operator's change" >> "$root/etc/agent-runtime/nats-server.conf"
+echo "# operator's hashes" >> "$root/etc/agent-runtime/nats-local.conf"
 "$src/deploy/install.sh" --root "$root" --skip-build --no-systemctl >/dev/null
+grep -q "operator's change" "$root/etc/agent-runtime/nats-server.conf" \
+  && [[ -f "$root/etc/agent-runtime/nats-server.conf.dist" ]] \
+  && grep -q "operator's hashes" "$root/etc/agent-runtime/nats-local.conf" \
+  && ok "a second run keeps the operator's nats-server.conf and nats-local.conf" \
+  || fail "a second run keeps the operator's nats-server.conf and nats-local.conf"
 grep -q "operator's change" "$root/etc/agent-runtime/clusters.yaml" \
   && [[ -f "$root/etc/agent-runtime/clusters.yaml.dist" ]] \
   && ok "a second run keeps the operator's config and offers the new one as .dist" \

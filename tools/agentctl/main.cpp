@@ -5,6 +5,9 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -12,6 +15,7 @@
 #include <nats/nats.h>
 #include <nlohmann/json.hpp>
 
+#include "bridge/nats_credential_flags.hpp"
 #include "config/fleet_config.hpp"
 
 namespace {
@@ -31,15 +35,19 @@ struct options {
 /// One NATS connection for the life of the command.
 class client {
 public:
-  explicit client(const std::string& url) {
+  /// Connects as `credentials`; throws `credential_error` when nats.c
+  /// cannot take them.
+  client(const std::string& url, const agent_runtime::nats_credentials& credentials) {
     natsOptions* opts = nullptr;
     natsOptions_Create(&opts);
+    std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> guard(opts, natsOptions_Destroy);
     natsOptions_SetURL(opts, url.c_str());
     natsOptions_SetName(opts, "agentctl");
     natsOptions_SetSendAsap(opts, true);
     natsOptions_SetTimeout(opts, 2000);
+    agent_runtime::apply(credentials, opts);
+    natsOptions_SetErrorHandler(opts, &client::on_async_error, this);
     status_ = natsConnection_Connect(&nc_, opts);
-    natsOptions_Destroy(opts);
   }
   ~client() {
     natsConnection_Destroy(nc_);
@@ -48,8 +56,13 @@ public:
   bool connected() const {
     return status_ == NATS_OK;
   }
-  const char* error() const {
-    return natsStatus_GetText(status_);
+  /// Why the connection failed, in nats.c's words.
+  std::string error() const {
+    std::string text = natsStatus_GetText(status_);
+    const char* last = nats_GetLastError(nullptr);
+    if (last && *last && text != last)
+      text += ": " + std::string(last);
+    return text;
   }
 
   /// The reply to `payload` on `subject`, or nothing after `timeout_ms`.
@@ -70,8 +83,13 @@ public:
     natsMsg* reply = nullptr;
     natsStatus s = natsConnection_RequestMsg(&reply, nc_, msg, timeout_ms);
     natsMsg_Destroy(msg);
-    if (s != NATS_OK)
+    if (s != NATS_OK) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!refusal_.empty())
+        std::cerr << "agentctl: the NATS server refused: " << refusal_
+                  << " (this NATS user may not publish there)\n";
       return std::nullopt;
+    }
     std::string text(natsMsg_GetData(reply),
                      static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
     natsMsg_Destroy(reply);
@@ -79,8 +97,22 @@ public:
   }
 
 private:
+  /// Keeps the server's words when it refuses a publish (a permissions
+  /// violation comes asynchronously, not as the request's status).
+  static void on_async_error(natsConnection* nc, natsSubscription*, natsStatus err, void* closure) {
+    if (err != NATS_NOT_PERMITTED)
+      return;
+    auto* self = static_cast<client*>(closure);
+    const char* text = nullptr;
+    natsConnection_GetLastError(nc, &text);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->refusal_ = text && *text ? text : "permissions violation";
+  }
+
   natsConnection* nc_ = nullptr;
   natsStatus status_ = NATS_OK;
+  std::mutex mutex_;
+  std::string refusal_;
 };
 
 std::string inbox_subject(const std::string& agent, const char* kind) {
@@ -256,6 +288,8 @@ int main(int argc, char** argv) {
   send->add_option("agent", agent, "the agent's name")->required();
   send->add_option("text", text, "what to say")->required();
 
+  agent_runtime::credential_files credential_files;
+  agent_runtime::add_credential_options(app, credential_files);
   std::string token_file;
   app.add_option("--token-file", token_file,
                  "file whose first line is the operator token (else $AGENT_RUNTIME_TOKEN)");
@@ -292,10 +326,27 @@ int main(int argc, char** argv) {
     opt.nats_url = env && *env ? env : "nats://127.0.0.1:4222";
   }
 
-  client nats(opt.nats_url);
+  agent_runtime::nats_credentials credentials;
+  try {
+    credentials = agent_runtime::resolve_nats_credentials(credential_files);
+  } catch (const agent_runtime::credential_error& e) {
+    std::cerr << "agentctl: " << e.what() << "\n";
+    return usage;
+  }
+  if (!credentials.warning.empty())
+    std::cerr << "agentctl: warning: " << credentials.warning << "\n";
+  const std::string shown_url = agent_runtime::redact_url(opt.nats_url);
+  std::optional<client> connection;
+  try {
+    connection.emplace(opt.nats_url, credentials);
+  } catch (const agent_runtime::credential_error& e) {
+    std::cerr << "agentctl: " << e.what() << "\n";
+    return usage;
+  }
+  client& nats = *connection;
   if (!nats.connected()) {
-    std::cerr << "agentctl: cannot connect to NATS at " << opt.nats_url << ": " << nats.error()
-              << "\n";
+    std::cerr << "agentctl: cannot connect to NATS at " << shown_url << " ("
+              << agent_runtime::describe(credentials) << "): " << nats.error() << "\n";
     return unreachable;
   }
 
