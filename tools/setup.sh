@@ -34,13 +34,23 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-if [[ "${1:-}" == --tests ]] && ! command -v systemd-analyze >/dev/null; then
-  echo "setup: installing systemd (systemd-analyze checks the unit file)"
-  sudo_cmd=()
-  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    systemd >/dev/null
+# What only the test command needs: systemd-analyze checks the unit file;
+# clang with its sanitizer and libFuzzer runtimes and clang-tidy check the code.
+if [[ "${1:-}" == --tests ]]; then
+  test_missing=()
+  command -v systemd-analyze >/dev/null || test_missing+=(systemd)
+  for p in clang clang-tidy libclang-rt-14-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      test_missing+=("$p")
+  done
+  if ((${#test_missing[@]})); then
+    echo "setup: installing for the tests: ${test_missing[*]}"
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+      "${test_missing[@]}" >/dev/null
+  fi
 fi
 
 if [[ "${1:-}" == --tests && ! -d tests/js/node_modules/nats ]]; then

@@ -17,8 +17,8 @@ namespace {
 /// A folder of this process's own with the valid definition in it.
 const std::filesystem::path& folder() {
   static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() /
-             ("agent-runtime-fuzz-" + std::to_string(::getpid()));
+    auto d =
+      std::filesystem::temp_directory_path() / ("agent-runtime-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d / "agents");
     std::ofstream(d / "agents" / "sage.md") << "---\n"
                                                "name: sage\n"

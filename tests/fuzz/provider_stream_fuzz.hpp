@@ -28,7 +28,9 @@ int decode_stream(const std::uint8_t* data, std::size_t size) {
   fuzz_input in(data, size);
   std::unique_ptr<stream_decoder> decoder = provider.make_decoder();
   std::string text;
-  const auto collect = [&](std::string piece) { text += piece; };
+  const auto collect = [&](std::string piece) {
+    text += piece;
+  };
 
   while (!in.empty()) {
     const std::size_t read = 1 + in.byte() % 64;

@@ -25,8 +25,7 @@ public:
     return name_.c_str();
   }
 
-  void complete(const chat_request& request, chunk_handler on_chunk,
-                done_handler on_done) override;
+  void complete(const chat_request& request, chunk_handler on_chunk, done_handler on_done) override;
 
   /// Switches what the next requests meet. Leaving `hang` ends every held
   /// request with an error, as a model server's timeout would.

@@ -170,8 +170,8 @@ struct soak_load::client {
 
     const std::string subject = "agent.to." + target.name + ".from.soak.request";
     const std::string reply = inbox + std::to_string(seq);
-    const natsStatus s =
-      natsConnection_PublishRequestString(connection, subject.c_str(), reply.c_str(), payload.c_str());
+    const natsStatus s = natsConnection_PublishRequestString(connection, subject.c_str(),
+                                                             reply.c_str(), payload.c_str());
     guard.lock();
     if (s != NATS_OK) {
       // Never left the client: not a request the fleet could answer.
