@@ -115,7 +115,9 @@ void nats_server_process::launch() {
   const std::string binary = find_binary(options_.binary);
   std::vector<std::string> args = {binary, "-a", "127.0.0.1", "-p", std::to_string(port_)};
   if (options_.jetstream)
-    args.insert(args.end(), {"-js", "-sd", dir_ + "/jetstream"});
+    args.insert(
+      args.end(),
+      {"-js", "-sd", options_.store_dir.empty() ? dir_ + "/jetstream" : options_.store_dir});
   const std::string log_file = dir_ + "/nats-server.log";
   const int flags = O_WRONLY | O_CREAT | O_APPEND;
 
