@@ -97,7 +97,8 @@ private:
   jsCtx* js_ = nullptr;
 };
 
-json command(const std::string& type, const std::string& agent_id, json fields = json::object()) {
+json make_command(const std::string& type, const std::string& agent_id,
+                  json fields = json::object()) {
   fields["type"] = type;
   fields["agent_id"] = agent_id;
   return fields;
@@ -138,24 +139,24 @@ TEST_CASE("a full lifecycle leaves its events in the stream, numbered without ga
   running_fleet f;
   jetstream_admin js(f.server.url());
   const std::string person = "01936f11-4ea2-7000-8000-0000000000ff";
-  CHECK(f.send("sage", command("DecommissionAgent", sage_id, {{"reason", "rebuild"}}))["status"] ==
-        "ok");
-  CHECK(
-    f.send("sage",
-           command("DeployAgent", sage_id,
-                   {{"person_id", person}, {"name", "sage"}, {"description", "new"}}))["state"] ==
-    "deployed");
-  CHECK(f.send("sage",
-               command("ConfigureModel", sage_id,
+  CHECK(f.send("sage", make_command("DecommissionAgent", sage_id,
+                                    {{"reason", "rebuild"}}))["status"] == "ok");
+  CHECK(f.send("sage", make_command("DeployAgent", sage_id,
+                                    {{"person_id", person},
+                                     {"name", "sage"},
+                                     {"description", "new"}}))["state"] == "deployed");
+  CHECK(f.send(
+          "sage",
+          make_command("ConfigureModel", sage_id,
                        {{"config", {{"provider", "mock"}, {"model_name", "mock-xl"}}}}))["state"] ==
         "configured");
-  CHECK(f.send("sage", command("ActivateAgent", sage_id))["state"] == "active");
-  CHECK(f.send("sage", command("SuspendAgent", sage_id, {{"reason", "pause"}}))["state"] ==
+  CHECK(f.send("sage", make_command("ActivateAgent", sage_id))["state"] == "active");
+  CHECK(f.send("sage", make_command("SuspendAgent", sage_id, {{"reason", "pause"}}))["state"] ==
         "suspended");
   // Refused: no event.
-  CHECK(f.send("sage", command("SuspendAgent", sage_id, {{"reason", "again"}}))["status"] ==
+  CHECK(f.send("sage", make_command("SuspendAgent", sage_id, {{"reason", "again"}}))["status"] ==
         "error");
-  CHECK(f.send("sage", command("DecommissionAgent", sage_id))["state"] == "decommissioned");
+  CHECK(f.send("sage", make_command("DecommissionAgent", sage_id))["state"] == "decommissioned");
 
   auto events = js.wait_for_events("AGENT_EVENTS", sage_id, 6);
   REQUIRE(events.size() == 6);
@@ -184,10 +185,10 @@ TEST_CASE("a conversation streams sent, each chunk as it comes, then completed")
   running_fleet f;
   jetstream_admin js(f.server.url());
   const std::string message_id = "01936f22-7c43-7000-8000-0000000000a1";
-  json reply = f.send("ddd-expert", command("SendMessage", ddd_id,
-                                            {{"message_id", message_id},
-                                             {"content", "what is an aggregate?"},
-                                             {"context", json::array()}}));
+  json reply = f.send("ddd-expert", make_command("SendMessage", ddd_id,
+                                                 {{"message_id", message_id},
+                                                  {"content", "what is an aggregate?"},
+                                                  {"context", json::array()}}));
   REQUIRE(reply["status"] == "ok");
   const std::size_t chunks = reply["chunks"].get<std::size_t>();
   REQUIRE(chunks > 1);
@@ -220,15 +221,15 @@ TEST_CASE("a model request that fails leaves a ResponseFailed event") {
   running_fleet f;
   jetstream_admin js(f.server.url());
   const std::string endpoint = "http://127.0.0.1:" + std::to_string(unused_port());
-  REQUIRE(f.send("ddd-expert", command("ConfigureModel", ddd_id,
-                                       {{"config",
-                                         {{"provider", "ollama"},
-                                          {"model_name", "llama3"},
-                                          {"api_endpoint", endpoint}}}}))["status"] == "ok");
+  REQUIRE(f.send("ddd-expert", make_command("ConfigureModel", ddd_id,
+                                            {{"config",
+                                              {{"provider", "ollama"},
+                                               {"model_name", "llama3"},
+                                               {"api_endpoint", endpoint}}}}))["status"] == "ok");
   const std::string message_id = "01936f22-7c43-7000-8000-0000000000a2";
-  json reply =
-    f.send("ddd-expert", command("SendMessage", ddd_id,
-                                 {{"message_id", message_id}, {"content", "hi"}, {"context", {}}}));
+  json reply = f.send(
+    "ddd-expert", make_command("SendMessage", ddd_id,
+                               {{"message_id", message_id}, {"content", "hi"}, {"context", json::array()}}));
   REQUIRE(reply["status"] == "error");
 
   auto events = js.wait_for_events("AGENT_EVENTS", ddd_id, 3);
@@ -248,25 +249,26 @@ TEST_CASE("a fleet started again on the same store answers as the one before") {
   const std::string person = "01936f11-4ea2-7000-8000-0000000000ff";
   // Different states across clusters: suspended, reconfigured, decommissioned,
   // redeployed with a new description, and a conversation.
-  REQUIRE(f.send("sage", command("SuspendAgent", sage_id, {{"reason", "x"}}))["status"] == "ok");
-  REQUIRE(f.send("ddd-expert", command("ConfigureModel", ddd_id,
-                                       {{"config",
-                                         {{"provider", "mock"},
-                                          {"model_name", "kept-model"},
-                                          {"temperature", 0.3}}}}))["status"] == "ok");
-  REQUIRE(f.send("ddd-expert", command("SendMessage", ddd_id,
-                                       {{"message_id", "01936f22-7c43-7000-8000-0000000000b1"},
-                                        {"content", "hello"},
-                                        {"context", json::array()}}))["status"] == "ok");
+  REQUIRE(f.send("sage", make_command("SuspendAgent", sage_id, {{"reason", "x"}}))["status"] ==
+          "ok");
+  REQUIRE(f.send("ddd-expert", make_command("ConfigureModel", ddd_id,
+                                            {{"config",
+                                              {{"provider", "mock"},
+                                               {"model_name", "kept-model"},
+                                               {"temperature", 0.3}}}}))["status"] == "ok");
+  REQUIRE(f.send("ddd-expert", make_command("SendMessage", ddd_id,
+                                            {{"message_id", "01936f22-7c43-7000-8000-0000000000b1"},
+                                             {"content", "hello"},
+                                             {"context", json::array()}}))["status"] == "ok");
   const auto agents = f.agents();
   const agent_definition& third = agents[5];
   const agent_definition& fourth = agents[9];
-  REQUIRE(f.send(third.name, command("DecommissionAgent", third.id))["status"] == "ok");
-  REQUIRE(f.send(fourth.name, command("DecommissionAgent", fourth.id))["status"] == "ok");
-  REQUIRE(f.send(fourth.name, command("DeployAgent", fourth.id,
-                                      {{"person_id", person},
-                                       {"name", fourth.name},
-                                       {"description", "second life"}}))["status"] == "ok");
+  REQUIRE(f.send(third.name, make_command("DecommissionAgent", third.id))["status"] == "ok");
+  REQUIRE(f.send(fourth.name, make_command("DecommissionAgent", fourth.id))["status"] == "ok");
+  REQUIRE(f.send(fourth.name, make_command("DeployAgent", fourth.id,
+                                           {{"person_id", person},
+                                            {"name", fourth.name},
+                                            {"description", "second life"}}))["status"] == "ok");
 
   std::map<std::string, json> before;
   for (const agent_definition& agent : agents)
@@ -295,9 +297,9 @@ TEST_CASE("a fleet started again on the same store answers as the one before") {
   CHECK(f.ping(fourth.name)["state"] == "deployed");
 
   // It goes on where it stopped: refusals as before, numbering without a gap.
-  json again = f.send("sage", command("SuspendAgent", sage_id, {{"reason", "y"}}));
+  json again = f.send("sage", make_command("SuspendAgent", sage_id, {{"reason", "y"}}));
   CHECK(again["message"] == "SuspendAgent: agent is already suspended");
-  REQUIRE(f.send("sage", command("ActivateAgent", sage_id))["state"] == "active");
+  REQUIRE(f.send("sage", make_command("ActivateAgent", sage_id))["state"] == "active");
   jetstream_admin js(f.server.url());
   auto events = js.wait_for_events("AGENT_EVENTS", sage_id, 2);
   REQUIRE(events.size() == 2);
@@ -315,8 +317,9 @@ TEST_CASE("with unified subjects on, events are also published on the agent's ow
   auto unified = f.client->collect("agent.orchestration.sage." + sage_id + ".event.>");
   auto other = f.client->collect("agent.domain-modeling.*.*.event.>");
   f.client->flush();
-  REQUIRE(f.send("sage", command("SuspendAgent", sage_id, {{"reason", "x"}}))["status"] == "ok");
-  REQUIRE(f.send("ddd-expert", command("SuspendAgent", ddd_id, {{"reason", "x"}}))["status"] ==
+  REQUIRE(f.send("sage", make_command("SuspendAgent", sage_id, {{"reason", "x"}}))["status"] ==
+          "ok");
+  REQUIRE(f.send("ddd-expert", make_command("SuspendAgent", ddd_id, {{"reason", "x"}}))["status"] ==
           "ok");
   REQUIRE(unified->wait_for(1));
   auto got = unified->messages();
@@ -340,7 +343,7 @@ TEST_CASE("a stream that already takes the event subjects under another name is 
   test_client client(server.url());
   REQUIRE(client.request_json(
             "agent.to.sage.from.test.request",
-            command("SuspendAgent", sage_id, {{"reason", "x"}}).dump())["status"] == "ok");
+            make_command("SuspendAgent", sage_id, {{"reason", "x"}}).dump())["status"] == "ok");
   jetstream_admin js(server.url());
   auto events = js.wait_for_events("LEGACY_EVENTS", sage_id, 1);
   REQUIRE(events.size() == 1);
