@@ -24,10 +24,26 @@ journal_recovery agent_journal::recover() {
   agent_snapshot state = initial_state(definition_);
   std::uint64_t after = 0;
 
-  if (auto record = log_.last(event_subjects::snapshot(definition_.id))) {
+  // One look at the agent's last record answers the common cases: no record
+  // at all (a new agent), or a snapshot last (a graceful stop writes one).
+  const std::string snapshot_subject = event_subjects::snapshot(definition_.id);
+  std::optional<stored_record> latest = log_.last(event_subjects::for_agent(definition_.id));
+  if (!latest)
+    return adopt(found, std::move(state));
+  if (latest->subject == snapshot_subject) {
+    auto snapshot = snapshot_from_json(latest->payload);
+    if (snapshot && snapshot->aggregate_id == definition_.id) {
+      found.from_snapshot = true;
+      found.snapshot_sequence = found.sequence = snapshot->sequence;
+      return adopt(found, std::move(snapshot->state));
+    }
+  }
+
+  if (auto record = log_.last(snapshot_subject)) {
     auto snapshot = snapshot_from_json(record->payload);
     if (snapshot && snapshot->aggregate_id == definition_.id) {
       state = snapshot->state;
+      found.from_snapshot = true;
       found.snapshot_sequence = snapshot->sequence;
       after = record->position;
     } else {
@@ -40,7 +56,6 @@ journal_recovery agent_journal::recover() {
   // Retried appends may land out of order, and a snapshot covers events
   // that landed after it: sort by sequence, fold each once.
   std::vector<event_envelope> events;
-  const std::string snapshot_subject = event_subjects::snapshot(definition_.id);
   for (stored_record& record : log_.read(event_subjects::for_agent(definition_.id), after)) {
     if (record.subject == snapshot_subject)
       continue;
@@ -70,9 +85,13 @@ journal_recovery agent_journal::recover() {
     logger_->warn("[{}] events missing from the log count={} last_sequence={}", definition_.name,
                   found.missing, sequence);
 
+  return adopt(found, std::move(state));
+}
+
+journal_recovery agent_journal::adopt(const journal_recovery& found, agent_snapshot state) {
   std::lock_guard<std::mutex> lock(mutex_);
   state_ = std::move(state);
-  sequence_ = sequence;
+  sequence_ = found.sequence;
   snapshot_sequence_ = found.snapshot_sequence;
   return found;
 }

@@ -33,7 +33,8 @@ struct journal_options {
 
 /// What a start found in the log for one agent.
 struct journal_recovery {
-  /// The snapshot's sequence, 0 when there was none.
+  /// Whether a snapshot was found, and the sequence it covers.
+  bool from_snapshot = false;
   std::uint64_t snapshot_sequence = 0;
   /// Events read after the snapshot and folded.
   std::uint64_t events = 0;
@@ -86,6 +87,9 @@ public:
   }
 
 private:
+  /// Takes `state` and the numbering `found` as the journal's own.
+  journal_recovery adopt(const journal_recovery& found, agent_snapshot state);
+
   agent_definition definition_;
   event_log& log_;
   journal_options options_;

@@ -33,7 +33,8 @@ public:
   /// unified event subjects). Safe from any thread.
   virtual void announce(const std::string& subject, const std::string& payload) = 0;
 
-  /// The last record on `subject` (no wildcards), if any. Throws
+  /// The last record on a subject matching `subject` (wildcards allowed),
+  /// if any. Throws
   /// std::runtime_error when the store cannot be read.
   virtual std::optional<stored_record> last(const std::string& subject) = 0;
 

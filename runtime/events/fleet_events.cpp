@@ -28,7 +28,7 @@ fleet_events::fleet_events(const fleet_config& fleet, __natsConnection* connecti
       total.events += found.events;
       total.skipped += found.skipped;
       total.missing += found.missing;
-      from_snapshot += found.snapshot_sequence != 0;
+      from_snapshot += found.from_snapshot;
       journals_->emplace(agent.id, std::move(journal));
     }
   }

@@ -285,6 +285,8 @@ std::vector<stored_record> jetstream_event_log::read(const std::string& filter,
   options.Config.AckPolicy = js_AckAll;
   // Gone soon even if this process dies before removing it.
   options.Config.InactiveThreshold = std::int64_t{30} * 1000 * 1000 * 1000;
+  // It lives for one read: no need to keep its state on disk.
+  options.Config.MemoryStorage = true;
   natsSubscription* sub = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus status =

@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include "events/agent_journal.hpp"
 #include "events/event_envelope.hpp"
+#include "events/jetstream_event_log.hpp"
 #include "support/http_test_server.hpp"
 #include "support/running_fleet.hpp"
 
@@ -228,8 +230,9 @@ TEST_CASE("a model request that fails leaves a ResponseFailed event") {
                                                {"api_endpoint", endpoint}}}}))["status"] == "ok");
   const std::string message_id = "01936f22-7c43-7000-8000-0000000000a2";
   json reply = f.send(
-    "ddd-expert", make_command("SendMessage", ddd_id,
-                               {{"message_id", message_id}, {"content", "hi"}, {"context", json::array()}}));
+    "ddd-expert",
+    make_command("SendMessage", ddd_id,
+                 {{"message_id", message_id}, {"content", "hi"}, {"context", json::array()}}));
   REQUIRE(reply["status"] == "error");
 
   auto events = js.wait_for_events("AGENT_EVENTS", ddd_id, 3);
@@ -371,4 +374,58 @@ TEST_CASE("streams in the way and a server without JetStream stop the start with
     CHECK(why.find("JetStream is not enabled on the NATS server") != std::string::npos);
     CHECK(why.find("-js") != std::string::npos);
   }
+}
+
+TEST_CASE("the JetStream log reads an agent's records back after a stop without snapshots") {
+  nats_server_process server{{0, true}};
+  natsConnection* connection = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&connection, server.url().c_str()) == NATS_OK);
+  agent_definition sage;
+  sage.name = "sage";
+  sage.id = sage_id;
+  sage.cluster = "orchestration";
+  agent_definition ddd = sage;
+  ddd.name = "ddd-expert";
+  ddd.id = ddd_id;
+
+  // More records than one fetch and than the consumer's unacknowledged
+  // limit, with another agent's records between them.
+  const std::size_t chunks = 1500;
+  {
+    jetstream_event_log log(connection, jetstream_options{});
+    journal_options no_snapshots;
+    no_snapshots.snapshot_every = 1000000;
+    agent_journal first(sage, log, no_snapshots);
+    agent_journal other(ddd, log, no_snapshots);
+    first.record(agent_suspended{"p"}, "a", "a");
+    for (std::size_t i = 0; i < chunks; ++i) {
+      first.record(response_chunk{"m", i, "x"}, "m", "m");
+      other.record(response_chunk{"n", i, "y"}, "n", "n");
+    }
+    first.record(agent_decommissioned{"done"}, "b", "b");
+    REQUIRE(log.flush(10s));
+    CHECK(log.counts().confirmed == 2 * chunks + 2);
+    CHECK(log.counts().lost == 0);
+  }
+
+  jetstream_event_log log(connection, jetstream_options{});
+  CHECK(log.records_at_open() == 2 * chunks + 2);
+  auto records = log.read(event_subjects::for_agent(sage_id), 0);
+  CHECK(records.size() == chunks + 2);
+  for (std::size_t i = 1; i < records.size(); ++i)
+    CHECK(records[i].position > records[i - 1].position);
+  CHECK(log.read(event_subjects::for_agent(sage_id), records[chunks].position).size() == 1);
+  auto latest = log.last(event_subjects::for_agent(sage_id));
+  REQUIRE(latest);
+  CHECK(latest->subject == "agent.events.agent." + sage_id + ".decommissioned");
+  CHECK_FALSE(log.last(event_subjects::snapshot(sage_id)));
+
+  agent_journal again(sage, log);
+  journal_recovery found = again.recover();
+  CHECK_FALSE(found.from_snapshot);
+  CHECK(found.events == chunks + 2);
+  CHECK(found.sequence == chunks + 2);
+  CHECK(found.missing == 0);
+  CHECK(again.state().state == lifecycle::decommissioned);
+  natsConnection_Destroy(connection);
 }

@@ -30,7 +30,7 @@ public:
     std::lock_guard<std::mutex> lock(mutex_);
     check_readable();
     for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
-      if (it->subject == subject)
+      if (event_subjects::covers(subject, it->subject))
         return *it;
     }
     return std::nullopt;
@@ -39,6 +39,7 @@ public:
   std::vector<stored_record> read(const std::string& filter, std::uint64_t after) override {
     std::lock_guard<std::mutex> lock(mutex_);
     check_readable();
+    ++read_calls_;
     std::vector<stored_record> out;
     for (const stored_record& record : records_) {
       if (record.position > after && event_subjects::covers(filter, record.subject))
@@ -63,6 +64,12 @@ public:
     return announced_;
   }
 
+  /// Calls of `read` so far.
+  std::size_t read_calls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return read_calls_;
+  }
+
   void fail_reads(bool fail) {
     std::lock_guard<std::mutex> lock(mutex_);
     fail_reads_ = fail;
@@ -78,6 +85,7 @@ private:
   std::vector<stored_record> records_;
   std::vector<stored_record> announced_;
   std::set<std::string> ids_;
+  std::size_t read_calls_ = 0;
   bool fail_reads_ = false;
 };
 

@@ -195,6 +195,31 @@ TEST_CASE("a snapshot every N events spares the start reading what it covers") {
   CHECK(again.state().counters.inbox == 41);
 }
 
+TEST_CASE("a start after a graceful stop reads only the agent's last record") {
+  memory_event_log log;
+  {
+    agent_journal journal(sage(), log, fixed_clock());
+    journal.record(agent_suspended{"p"}, "a", "a");
+    agent_snapshot current = journal.state();
+    current.counters.inbox = 7;
+    journal.write_snapshot(current);
+  }
+  agent_journal again(sage(), log, fixed_clock());
+  journal_recovery found = again.recover();
+  CHECK(log.read_calls() == 0);
+  CHECK(found.snapshot_sequence == 1);
+  CHECK(found.sequence == 1);
+  CHECK(again.state().state == lifecycle::suspended);
+  CHECK(again.state().counters.inbox == 7);
+  CHECK(again.record(agent_activated{}, "b", "b") == 2);
+
+  agent_definition fresh = sage();
+  fresh.id = "01936f22-7c43-7000-8000-000000000002";
+  agent_journal newcomer(fresh, log, fixed_clock());
+  CHECK(newcomer.recover().sequence == 0);
+  CHECK(log.read_calls() == 0);
+}
+
 TEST_CASE("a snapshot is written when counters changed even without new events") {
   memory_event_log log;
   agent_journal journal(sage(), log, fixed_clock());
