@@ -70,6 +70,9 @@ void start_completion(self_ptr self, const std::string& reply_subject, chat_requ
     failed.error = std::string("provider failed: ") + e.what();
     record_result(st.journal.get(), request.message_id, failed);
     throw;
+  } catch (...) {
+    --st.in_flight;
+    throw;
   }
 }
 
