@@ -82,14 +82,13 @@ agent_core::outcome agent_core::handle(const inbound_message& message) {
                   true);
     return result;
   }
-  result.reply = run(cmd, message, result.completion);
+  result.reply = run(cmd, message, result);
   if (result.completion)
     result.reply.reset();
   return result;
 }
 
-std::string agent_core::run(const command& cmd, const inbound_message& message,
-                            std::optional<chat_request>& completion) {
+std::string agent_core::run(const command& cmd, const inbound_message& message, outcome& result) {
   return std::visit(
     overloaded{
       [&](const ping_command&) {
@@ -102,8 +101,12 @@ std::string agent_core::run(const command& cmd, const inbound_message& message,
                              "DeployAgent: name '" + c.name + "' does not match this agent '" +
                                definition_.name + "'",
                              true);
-        std::string reply = change_state(lifecycle_event::deploy, "DeployAgent", message, {});
-        if (state_ == lifecycle::deployed) {
+        const std::size_t events_before = result.events.size();
+        std::string reply =
+          change_state(lifecycle_event::deploy, "DeployAgent", message, {}, result,
+                       agent_deployed{c.person_id, c.name, c.description});
+        // Only an accepted deploy changes who the agent is.
+        if (result.events.size() > events_before) {
           person_id_ = c.person_id;
           if (!c.description.empty())
             definition_.description = c.description;
@@ -111,7 +114,8 @@ std::string agent_core::run(const command& cmd, const inbound_message& message,
         return reply;
       },
       [&](const configure_model& c) {
-        std::string reply = change_state(lifecycle_event::configure, "ConfigureModel", message, {});
+        std::string reply = change_state(lifecycle_event::configure, "ConfigureModel", message, {},
+                                         result, model_configured{c.config});
         if (state_ != lifecycle::decommissioned) {
           model_ = c.config;
           log_->info("[{}] model configured provider={} model={}", definition_.name,
@@ -120,19 +124,23 @@ std::string agent_core::run(const command& cmd, const inbound_message& message,
         return reply;
       },
       [&](const activate_agent&) {
-        return change_state(lifecycle_event::activate, "ActivateAgent", message, {});
+        return change_state(lifecycle_event::activate, "ActivateAgent", message, {}, result,
+                            agent_activated{});
       },
       [&](const suspend_agent& c) {
-        return change_state(lifecycle_event::suspend, "SuspendAgent", message, c.reason);
+        return change_state(lifecycle_event::suspend, "SuspendAgent", message, c.reason, result,
+                            agent_suspended{c.reason});
       },
       [&](const decommission_agent& c) {
-        return change_state(lifecycle_event::decommission, "DecommissionAgent", message, c.reason);
+        return change_state(lifecycle_event::decommission, "DecommissionAgent", message, c.reason,
+                            result, agent_decommissioned{c.reason});
       },
       [&](const send_message& c) {
         lifecycle_step step = apply(state_, lifecycle_event::send_message);
         if (!step.allowed)
           return error_reply(message, "SendMessage: " + step.refusal, false);
-        completion = make_chat_request(c);
+        result.completion = make_chat_request(c);
+        result.events.push_back(message_sent{c.message_id, c.content, c.context});
         return std::string();
       },
     },
@@ -140,13 +148,15 @@ std::string agent_core::run(const command& cmd, const inbound_message& message,
 }
 
 std::string agent_core::change_state(lifecycle_event event, const char* command_name,
-                                     const inbound_message& message, const std::string& reason) {
+                                     const inbound_message& message, const std::string& reason,
+                                     outcome& result, agent_event accepted) {
   const lifecycle before = state_;
   lifecycle_step step = apply(state_, event);
   if (!step.allowed)
     return error_reply(message, std::string(command_name) + ": " + step.refusal, false);
 
   state_ = step.next;
+  result.events.push_back(std::move(accepted));
   if (before != state_)
     log_->info("[{}] lifecycle {} -> {} command={}{}{}", definition_.name, to_string(before),
                to_string(state_), command_name, reason.empty() ? "" : " reason=", reason);

@@ -13,6 +13,7 @@
 #include "agent/command.hpp"
 #include "agent/lifecycle.hpp"
 #include "config/fleet_config.hpp"
+#include "events/agent_event.hpp"
 #include "provider/model_provider.hpp"
 #include "routing/inbound_message.hpp"
 
@@ -56,6 +57,8 @@ public:
   struct outcome {
     std::optional<std::string> reply;
     std::optional<chat_request> completion;
+    /// What happened, for the event stream: the accepted command's event.
+    std::vector<agent_event> events;
   };
 
   agent_core(agent_definition definition, runtime_identity identity);
@@ -115,14 +118,14 @@ public:
   }
 
 private:
-  std::string run(const command& cmd, const inbound_message& message,
-                  std::optional<chat_request>& completion);
+  std::string run(const command& cmd, const inbound_message& message, outcome& result);
   std::string ping_reply() const;
   std::string notice_reply() const;
   std::string ok_reply(const char* command_name) const;
   std::string error_reply(const inbound_message& message, const std::string& why, bool bad_input);
   std::string change_state(lifecycle_event event, const char* command_name,
-                           const inbound_message& message, const std::string& reason);
+                           const inbound_message& message, const std::string& reason,
+                           outcome& result, agent_event accepted);
   chat_request make_chat_request(const send_message& cmd) const;
   void count(subject_kind kind);
 

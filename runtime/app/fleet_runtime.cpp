@@ -12,6 +12,7 @@
 #include "app/log.hpp"
 #include "app/version.hpp"
 #include "bridge/nats_bridge.hpp"
+#include "events/fleet_events.hpp"
 #include "routing/route_table.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/supervisor_actor.hpp"
@@ -45,6 +46,8 @@ struct fleet_runtime::impl {
   route_table routes;
   /// Outlives the actors, so that its I/O thread stops after they are gone.
   std::shared_ptr<provider_registry> providers;
+  /// The event stream and every agent's journal; outlives the actors.
+  std::unique_ptr<fleet_events> events;
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor supervisor;
@@ -62,6 +65,7 @@ struct fleet_runtime::impl {
     system = std::make_unique<caf::actor_system>(*actor_config);
     providers = options.providers ? options.providers : provider_registry::with_builtin_providers();
     fleet_services services{&routes, bridge.get(), providers, {version_string, instance_name()}};
+    services.journals = events->journals();
     supervisor = system->spawn(supervisor_actor, fleet, services);
     admin = system->spawn(admin_actor, &routes, bridge.get(), supervisor,
                           operator_auth::from_environment(fleet.settings.operators_file),
@@ -158,6 +162,7 @@ void fleet_runtime::start() {
                            d.fleet.settings.max_in_flight);
     }
     d.restore_operator_state();
+    d.events = std::make_unique<fleet_events>(d.fleet, d.bridge->native_connection());
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
       d.bridge->subscribe(route, d.routes);
@@ -186,10 +191,13 @@ void fleet_runtime::stop() {
     d.bridge->drain(d.stop_limit());
   if (d.supervisor)
     d.stop_actors();
+  if (d.events)
+    d.events->flush(d.stop_limit());
   if (d.bridge)
     d.bridge->close(std::chrono::milliseconds(2000));
   d.system.reset();
   d.providers.reset();
+  d.events.reset();
   d.bridge.reset();
   d.log->info("[runtime] stopped");
 }

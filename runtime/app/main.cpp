@@ -1,6 +1,7 @@
 // agent-runtime: the whole fleet of agents in one process, served over NATS.
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -8,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "admin/fleet_state_store.hpp"
 #include "app/fleet_runtime.hpp"
 #include "app/log.hpp"
 #include "app/systemd_notifier.hpp"
@@ -107,16 +109,23 @@ int run(const cli_options& cli) {
   std::optional<nats_server_process> embedded;
   std::string url = choose_nats_url(cli, fleet);
   if (url.empty()) {
+    // Agents' events outlive the embedded server: its store is kept in the
+    // state folder, beside the operators' decisions.
+    nats_server_options server;
+    server.store_dir =
+      (std::filesystem::path(fleet_state_store(fleet.settings.state_dir).file()).parent_path() /
+       "jetstream")
+        .string();
     try {
-      embedded.emplace();
+      embedded.emplace(server);
     } catch (const std::exception& e) {
       component_logger("nats")->error("[nats-server] cannot start the embedded server: {}",
                                       e.what());
       return nats;
     }
     url = embedded->url();
-    component_logger("nats")->info("[nats-server] started embedded server url={} pid={}", url,
-                                   embedded->pid());
+    component_logger("nats")->info("[nats-server] started embedded server url={} pid={} store={}",
+                                   url, embedded->pid(), server.store_dir);
   }
 
   component_logger("nats")->info("[nats] credentials {}", describe(options.credentials));

@@ -89,6 +89,11 @@ public:
   /// The URL of the server connected to, with any secret in it masked.
   std::string connected_url() const;
 
+  /// The connection itself, for JetStream (the event log); null once closed.
+  __natsConnection* native_connection() const {
+    return connection_;
+  }
+
 private:
   struct subscription;
   /// Answers a message the dispatcher did not take.

@@ -117,7 +117,9 @@ void nats_server_process::launch() {
   if (!options_.config_file.empty())
     args.insert(args.end(), {"-c", options_.config_file});
   else if (options_.jetstream)
-    args.insert(args.end(), {"-js", "-sd", dir_ + "/jetstream"});
+    args.insert(
+      args.end(),
+      {"-js", "-sd", options_.store_dir.empty() ? dir_ + "/jetstream" : options_.store_dir});
   const std::string log_file = dir_ + "/nats-server.log";
   const int flags = O_WRONLY | O_CREAT | O_APPEND;
 

@@ -14,6 +14,10 @@ struct nats_server_options {
   /// Tried first; 0 or a busy port means any free port.
   int preferred_port = 4222;
   bool jetstream = true;
+  /// Where JetStream keeps its streams; empty: a temporary folder, removed
+  /// with the server. The runtime's embedded server keeps them in its state
+  /// folder, so that agents' events outlive it.
+  std::string store_dir;
   /// Empty: look for nats-server on PATH, then in /usr/sbin and /usr/bin.
   std::string binary;
   std::chrono::milliseconds start_limit{10000};

@@ -5,6 +5,7 @@
 #include <caf/skip.hpp>
 
 #include "app/log.hpp"
+#include "events/agent_recording.hpp"
 #include "supervision/atoms.hpp"
 
 namespace agent_runtime {
@@ -27,9 +28,18 @@ void finish_when_idle(self_ptr self) {
     self->send(st.successor, handover_atom::value, st.core->snapshot());
     self->quit();
   } else if (st.stopping) {
+    if (st.journal)
+      st.journal->write_snapshot(st.core->snapshot());
     st.core->log_metrics();
     self->quit();
   }
+}
+
+/// Keeps replays short: a snapshot every so many events.
+void snapshot_if_due(self_ptr self) {
+  auto& st = self->state;
+  if (st.journal && st.journal->snapshot_due())
+    st.journal->write_snapshot(st.core->snapshot());
 }
 
 /// Asks the agent's provider; the answer comes back as a `completed_atom`.
@@ -39,6 +49,7 @@ void start_completion(self_ptr self, const std::string& reply_subject, chat_requ
   if (!provider) {
     chat_result missing;
     missing.error = "provider '" + request.model.provider + "' is not available in this build";
+    record_result(st.journal.get(), request.message_id, missing);
     send_reply(self, reply_subject, st.core->finish(request, missing));
     st.load->finished();
     return;
@@ -46,12 +57,19 @@ void start_completion(self_ptr self, const std::string& reply_subject, chat_requ
   auto agent = caf::actor_cast<caf::actor>(self);
   ++st.in_flight;
   try {
-    // TODO: stream chunks as events once the event stream exists; the whole
-    // answer goes back in the reply meanwhile.
-    provider->complete(request, nullptr, [agent, reply_subject, request](chat_result result) {
-      caf::anon_send(agent, completed_atom::value,
-                     completion{reply_subject, request, std::move(result)});
-    });
+    // Each chunk becomes an event as it arrives; the reply carries the whole
+    // answer.
+    provider->complete(request, chunk_recorder(st.journal, request.message_id),
+                       [agent, reply_subject, request](chat_result result) {
+                         caf::anon_send(agent, completed_atom::value,
+                                        completion{reply_subject, request, std::move(result)});
+                       });
+  } catch (const std::exception& e) {
+    --st.in_flight;
+    chat_result failed;
+    failed.error = std::string("provider failed: ") + e.what();
+    record_result(st.journal.get(), request.message_id, failed);
+    throw;
   } catch (...) {
     --st.in_flight;
     throw;
@@ -64,6 +82,7 @@ void on_incoming(self_ptr self, inbound_message& message) {
                               st.load->restarts.load(std::memory_order_relaxed));
   try {
     agent_core::outcome outcome = st.core->handle(message);
+    record_events(st.journal.get(), outcome.events);
     if (outcome.completion) {
       start_completion(self, message.reply, std::move(*outcome.completion));
       return;
@@ -76,6 +95,7 @@ void on_incoming(self_ptr self, inbound_message& message) {
     send_reply(self, message.reply, st.core->internal_error(message, e.what()));
     self->send(st.cluster, failure_atom::value, st.core->definition().name, std::string(e.what()));
   }
+  snapshot_if_due(self);
   st.load->finished();
 }
 
@@ -85,7 +105,9 @@ caf::behavior serving(self_ptr self) {
     [=](completed_atom, completion& done) {
       auto& st = self->state;
       --st.in_flight;
+      record_result(st.journal.get(), done.request.message_id, done.result);
       send_reply(self, done.reply_subject, st.core->finish(done.request, done.result));
+      snapshot_if_due(self);
       st.load->finished();
       finish_when_idle(self);
     },
@@ -121,6 +143,15 @@ caf::behavior agent_actor(self_ptr self, agent_definition definition, fleet_serv
   st.services = std::move(services);
   st.load = std::move(load);
   st.cluster = std::move(cluster);
+  if (st.services.journals) {
+    auto it = st.services.journals->find(st.core->definition().id);
+    if (it != st.services.journals->end())
+      st.journal = it->second;
+  }
+  // A fresh actor starts where the agent's events left it (after a start or
+  // a crash); one awaiting a handover takes its predecessor's state instead.
+  if (start == agent_start::fresh && st.journal)
+    st.core->restore(st.journal->state());
   self->set_default_handler(drop_unexpected);
   self->set_exception_handler([=](std::exception_ptr& error) -> caf::error {
     // Handlers catch what they can; this is the last line: the actor stops

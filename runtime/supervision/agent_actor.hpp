@@ -22,6 +22,8 @@ struct agent_actor_state {
   bool stopping = false;
   /// Set when retiring: who gets the state once the queue is done.
   caf::actor successor;
+  /// The agent's events; null when the fleet keeps none.
+  std::shared_ptr<agent_journal> journal;
   static inline const char* name = "agent";
 };
 

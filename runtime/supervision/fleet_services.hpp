@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "agent/agent_core.hpp"
+#include "events/agent_journal.hpp"
 #include "provider/model_provider.hpp"
 #include "routing/subject_route.hpp"
 
@@ -19,6 +20,9 @@ struct fleet_services {
   reply_sink* replies = nullptr;
   std::shared_ptr<provider_registry> providers;
   runtime_identity identity;
+  /// Every agent's event journal, by agent id; null when events are off
+  /// (unit setups without a stream).
+  std::shared_ptr<const journal_map> journals;
   /// Time for restart windows; tests replace it.
   std::function<std::chrono::steady_clock::time_point()> clock = std::chrono::steady_clock::now;
 };

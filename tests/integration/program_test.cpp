@@ -47,7 +47,13 @@ bool process_alive(int pid) {
 
 TEST_CASE("with no NATS URL the program starts its own nats-server and stops it on SIGTERM") {
   ::unsetenv("NATS_URL");
+  // The embedded server keeps its JetStream store in the state folder: one
+  // of this test's own, so that no earlier run's events come back.
+  char state_dir[] = "/tmp/program-test-XXXXXX";
+  REQUIRE(::mkdtemp(state_dir));
+  ::setenv("STATE_DIRECTORY", state_dir, 1);
   child_process runtime({AGENT_RUNTIME_BINARY, "--config", config_file});
+  ::unsetenv("STATE_DIRECTORY");
   REQUIRE_MESSAGE(runtime.wait_for_output("[runtime] ready"), runtime.output());
 
   std::smatch found;
@@ -75,10 +81,13 @@ TEST_CASE("with no NATS URL the program starts its own nats-server and stops it 
   CHECK(runtime.stop(SIGTERM) == 0);
   CHECK(runtime.output().find("[nats-server] embedded server stopped") != std::string::npos);
   CHECK_FALSE(process_alive(server_pid));
+  CHECK(log.find(std::string("store=") + state_dir + "/jetstream") != std::string::npos);
+  CHECK(std::filesystem::is_directory(std::string(state_dir) + "/jetstream"));
+  std::filesystem::remove_all(state_dir);
 }
 
 TEST_CASE("the Metrics line comes every 100 inbox messages and at shutdown") {
-  nats_server_process server{{0, false}};
+  nats_server_process server{{0, true}};
   child_process runtime = runtime_on(server.url());
   REQUIRE_MESSAGE(runtime.wait_for_output("[runtime] ready"), runtime.output());
   test_client client(server.url());
@@ -97,7 +106,7 @@ TEST_CASE("the Metrics line comes every 100 inbox messages and at shutdown") {
 }
 
 TEST_CASE("two runtimes on one NATS answer each request exactly once") {
-  nats_server_process server{{0, false}};
+  nats_server_process server{{0, true}};
   child_process first = runtime_on(server.url(), "warn");
   child_process second = runtime_on(server.url(), "warn");
   test_client client(server.url());
@@ -201,7 +210,7 @@ TEST_CASE("under systemd's notify socket the program says READY and the actors f
   timeval limit{10, 0};
   ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 
-  nats_server_process server{{0, false}};
+  nats_server_process server{{0, true}};
   child_process runtime({AGENT_RUNTIME_BINARY, "--config", config_file, "--nats", server.url()},
                         {"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=300000"});
   std::vector<std::string> messages;
@@ -222,7 +231,7 @@ TEST_CASE("under systemd's notify socket the program says READY and the actors f
 }
 
 TEST_CASE("SIGTERM under load: every request sent before it is answered, then exit 0") {
-  nats_server_process server{{0, false}};
+  nats_server_process server{{0, true}};
   child_process runtime = runtime_on(server.url());
   REQUIRE_MESSAGE(runtime.wait_for_output("[runtime] ready"), runtime.output());
   fleet_config fleet = load_fleet_config(config_file);

@@ -22,7 +22,7 @@ const std::string ddd_id = "01936f22-7c43-7000-8000-000000000002";
 /// A nats-server, the whole fleet from the shipped config, and a client.
 struct running_fleet {
   fleet_config fleet = load_fleet_config(AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml");
-  nats_server_process server{{0, false, {}}};
+  nats_server_process server{{0, true, {}}};
   fleet_runtime runtime;
   std::unique_ptr<test_client> client;
 

@@ -15,8 +15,9 @@
 
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { accessSync, constants as fsConstants } from "node:fs";
+import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
 import { connect, headers, StringCodec } from "nats";
@@ -330,13 +331,17 @@ async function checkCleanShutdown(runtime) {
 async function main() {
   const { runtimePath, configPath } = parseArguments();
   let natsServer = null;
+  let storeDir = null;
   let runtime = null;
   let nc = null;
   try {
     const port = await findFreePort();
     const url = `nats://127.0.0.1:${port}`;
 
-    natsServer = startProcess("nats-server", findNatsServer(), ["-a", "127.0.0.1", "-p", String(port)]);
+    // JetStream on: the runtime keeps its agents' events there.
+    storeDir = mkdtempSync(path.join(os.tmpdir(), "fleet-client-js-"));
+    natsServer = startProcess("nats-server", findNatsServer(),
+      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir]);
     const natsUp = await check(`nats-server accepts connections on 127.0.0.1:${port}`,
       () => waitForPort(natsServer, port, NATS_START_LIMIT_MS));
     if (!natsUp) return;
@@ -363,6 +368,7 @@ async function main() {
     if (nc) await nc.close().catch(() => {});
     if (runtime) await stopProcess(runtime, "SIGTERM", RUNTIME_STOP_LIMIT_MS);
     if (natsServer) await stopProcess(natsServer, "SIGTERM", NATS_STOP_LIMIT_MS);
+    if (storeDir) rmSync(storeDir, { recursive: true, force: true });
   }
 }
 

@@ -16,7 +16,7 @@ namespace agent_runtime::testing {
 /// A nats-server, the fleet and a client, stopped in reverse order.
 struct running_fleet {
   fleet_config fleet = load_fleet_config(AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml");
-  nats_server_process server{{0, false}};
+  nats_server_process server{{0, true}};
   std::unique_ptr<fleet_runtime> runtime;
   std::unique_ptr<test_client> client;
 

@@ -177,3 +177,55 @@ TEST_CASE("a model failure ends the request with an error reply") {
   CHECK(reply["message"] == "SendMessage failed: connection refused");
   CHECK(agent.counters().errors == 1);
 }
+
+TEST_CASE("each accepted command yields its event; refusals, pings and bad input none") {
+  agent_core agent(sage(), {"1", "h"});
+  auto events_of = [&](const std::string& payload) {
+    return agent.handle(inbox(payload)).events;
+  };
+
+  CHECK(events_of("ping").empty());
+  CHECK(events_of("{not json").empty());
+  CHECK(events_of(make_command("ActivateAgent").dump()).empty());
+
+  auto suspended = events_of(make_command("SuspendAgent", {{"reason", "pause"}}).dump());
+  REQUIRE(suspended.size() == 1);
+  CHECK(std::get<agent_suspended>(suspended[0]).reason == "pause");
+
+  auto decommissioned = events_of(make_command("DecommissionAgent").dump());
+  REQUIRE(decommissioned.size() == 1);
+  CHECK(std::holds_alternative<agent_decommissioned>(decommissioned[0]));
+
+  json deploy = make_command("DeployAgent", {{"person_id", "01936f11-4ea2-7000-8000-0000000000ff"},
+                                             {"name", "sage"},
+                                             {"description", "new"}});
+  auto deployed = events_of(deploy.dump());
+  REQUIRE(deployed.size() == 1);
+  CHECK(std::get<agent_deployed>(deployed[0]).person_id == "01936f11-4ea2-7000-8000-0000000000ff");
+
+  SUBCASE("a refused deploy changes nothing") {
+    json again = deploy;
+    again["person_id"] = "01936f11-4ea2-7000-8000-0000000000ee";
+    again["description"] = "other";
+    CHECK(events_of(again.dump()).empty());
+    CHECK(agent.snapshot().person_id == "01936f11-4ea2-7000-8000-0000000000ff");
+    CHECK(agent.snapshot().description == "new");
+  }
+  SUBCASE("a message yields MessageSent with its content and context") {
+    CHECK(events_of(make_command("ConfigureModel",
+                                 {{"config", {{"provider", "mock"}, {"model_name", "m"}}}})
+                      .dump())
+            .size() == 1);
+    CHECK(events_of(make_command("ActivateAgent").dump()).size() == 1);
+    json send = make_command("SendMessage", {{"message_id", "01936f11-4ea2-7000-8000-0000000000aa"},
+                                             {"content", "hello"},
+                                             {"context", {{{"role", "user"}, {"content", "hi"}}}}});
+    auto sent = events_of(send.dump());
+    REQUIRE(sent.size() == 1);
+    const auto& e = std::get<message_sent>(sent[0]);
+    CHECK(e.message_id == "01936f11-4ea2-7000-8000-0000000000aa");
+    CHECK(e.content == "hello");
+    REQUIRE(e.context.size() == 1);
+    CHECK(e.context[0].content == "hi");
+  }
+}

@@ -120,7 +120,8 @@ compare_layouts(const bench_options& options, const fleet_config& fleet, const s
                 const std::vector<std::string>& subjects) {
   nats_server_options server_options;
   server_options.preferred_port = 0;
-  server_options.jetstream = false;
+  // The runtime keeps its agents' events there.
+  server_options.jetstream = true;
   nats_server_process server(server_options);
   bench_client client(server.url());
 

@@ -27,7 +27,8 @@ service_under_test::service_under_test(std::string name, const command_for_url& 
   subjects_(std::move(subjects)) {
   nats_server_options server_options;
   server_options.preferred_port = 0;
-  server_options.jetstream = false;
+  // The runtime keeps its agents' events there.
+  server_options.jetstream = true;
   server_ = std::make_unique<nats_server_process>(server_options);
   client_ = std::make_unique<bench_client>(server_->url());
 
