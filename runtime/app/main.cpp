@@ -13,6 +13,7 @@
 #include "app/systemd_notifier.hpp"
 #include "app/version.hpp"
 #include "embedded/nats_server_process.hpp"
+#include "observability/http_server.hpp"
 
 namespace {
 
@@ -25,6 +26,8 @@ struct cli_options {
   std::string config = "clusters.yaml";
   std::string nats_url;
   std::string log_level = "info";
+  /// Unset: the config's `metrics_address`.
+  std::optional<std::string> metrics_address;
 };
 
 /// The NATS URL to use: the flag, then NATS_URL, then the config; empty
@@ -105,9 +108,15 @@ int run(const cli_options& cli) {
                                    embedded->pid());
   }
 
-  fleet_runtime runtime(std::move(fleet), runtime_options{url});
+  runtime_options options;
+  options.nats_url = url;
+  options.metrics_address = cli.metrics_address;
+  fleet_runtime runtime(std::move(fleet), options);
   try {
     runtime.start();
+  } catch (const http_server_error& e) {
+    log->error("[runtime] start-up failed: {}", e.what());
+    return failure;
   } catch (const std::exception& e) {
     log->error("[runtime] start-up failed: {}", e.what());
     return nats;
@@ -133,6 +142,9 @@ int main(int argc, char** argv) {
   app.add_option("--nats", cli.nats_url,
                  "NATS server URL (also NATS_URL); without one the runtime starts its own "
                  "nats-server on loopback");
+  app.add_option("--metrics", cli.metrics_address,
+                 "serve /metrics, /healthz and /readyz on host:port (e.g. 127.0.0.1:9464; "
+                 "\"\" for none); default: metrics_address in the config, else none");
   app.add_option("--log-level", cli.log_level, "trace, debug, info, warn, error or off")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
