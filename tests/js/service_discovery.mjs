@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
-import { connect, StringCodec } from "nats";
+import { connect, RequestStrategy, StringCodec } from "nats";
 
 const SERVICE = "agent-runtime";
 const AGENTS = 31;
@@ -135,7 +135,8 @@ async function main() {
   }
 
   const nc = await connect({ servers: url });
-  const client = nc.services.client({ maxWait: 2000 });
+  // Waits up to 5 s for the first answer, then 500 ms for each further one.
+  const client = nc.services.client({ strategy: RequestStrategy.JitterTimer, maxWait: 5000, jitter: 500 });
   let ids = [];
 
   await check("$SRV.PING finds both runtime instances, each with its own id", async () => {
