@@ -7,9 +7,12 @@
 #include <filesystem>
 #include <regex>
 
+#include <csignal>
+
 #include <unistd.h>
 
 #include "observability/http_server.hpp"
+#include "support/child_process.hpp"
 #include "support/http_get.hpp"
 #include "support/running_fleet.hpp"
 
@@ -260,5 +263,66 @@ TEST_CASE(
     options.metrics_address = "127.0.0.1:http";
     fleet_runtime runtime(fleet, options);
     CHECK_THROWS_WITH_AS(runtime.start(), doctest::Contains("port"), http_server_error);
+  }
+}
+
+TEST_CASE("agentctl metrics prints each runtime's endpoint counts, with exit codes to trust") {
+  observed_fleet f;
+  for (int i = 0; i < 3; ++i)
+    CHECK(f.ping("sage")["status"] == "ok");
+  CHECK(f.client->request_json("agent.to.sage.from.test.request", "{not json")["status"] ==
+        "error");
+
+  SUBCASE("a table for people") {
+    child_process ctl({AGENTCTL_BINARY, "--nats", f.server.url(), "metrics", "--agent", "sage"});
+    REQUIRE(ctl.wait() == 0);
+    const std::string out = ctl.output();
+    CHECK(out.find("instance " + f.runtime->service_id()) != std::string::npos);
+    CHECK(std::regex_search(
+      out, std::regex(R"(sage_inbox\s+4\s+1\s+[0-9.]+\s+payload is not valid JSON)")));
+    CHECK(out.find("1 runtime, 4 requests, 1 errors") != std::string::npos);
+    CHECK(out.find("ddd-expert") == std::string::npos);
+  }
+  SUBCASE("JSON for scripts: the stats responses as they came") {
+    child_process ctl({AGENTCTL_BINARY, "--nats", f.server.url(), "--json", "metrics"});
+    REQUIRE(ctl.wait() == 0);
+    json out = json::parse(ctl.output());
+    REQUIRE(out.size() == 1);
+    CHECK(out[0]["type"] == "io.nats.micro.v1.stats_response");
+    CHECK(endpoint(out[0], "sage_inbox")["num_requests"] == 4);
+  }
+  SUBCASE("no runtime answering is a failure") {
+    child_process ctl({AGENTCTL_BINARY, "--nats", f.server.url(), "--timeout", "300", "metrics",
+                       "--instance", "not-running"});
+    CHECK(ctl.wait() == 1);
+    CHECK(ctl.output().find("no runtime answered") != std::string::npos);
+  }
+  SUBCASE("NATS unreachable") {
+    child_process ctl({AGENTCTL_BINARY, "--nats", "nats://127.0.0.1:1", "metrics"});
+    CHECK(ctl.wait() == 4);
+  }
+}
+
+TEST_CASE("agent-runtime --metrics serves the endpoints; an address it cannot use stops it") {
+  nats_server_process server{{0, false}};
+  SUBCASE("a free port") {
+    child_process runtime({AGENT_RUNTIME_BINARY, "--config",
+                           AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml", "--nats", server.url(),
+                           "--metrics", "127.0.0.1:0"});
+    REQUIRE(runtime.wait_for_output("[runtime] ready"));
+    std::smatch found;
+    const std::string out = runtime.output();
+    REQUIRE(std::regex_search(out, found, std::regex(R"(on http://(127\.0\.0\.1:\d+))")));
+    auto ready = http_get(found[1], "/readyz");
+    REQUIRE(ready);
+    CHECK(ready->status == 200);
+    CHECK(runtime.stop(SIGTERM) == 0);
+  }
+  SUBCASE("a bad address") {
+    child_process runtime({AGENT_RUNTIME_BINARY, "--config",
+                           AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml", "--nats", server.url(),
+                           "--metrics", "127.0.0.1:port"});
+    CHECK(runtime.wait() == 1);
+    CHECK(runtime.output().find("metrics address '127.0.0.1:port'") != std::string::npos);
   }
 }
