@@ -13,6 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libsystemd-dev doctest-dev
   clang-format nodejs npm rapidjson-dev
+  prometheus-cpp-dev
 )
 
 missing=()

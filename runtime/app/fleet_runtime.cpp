@@ -13,6 +13,7 @@
 #include "app/version.hpp"
 #include "bridge/nats_bridge.hpp"
 #include "events/fleet_events.hpp"
+#include "observability/fleet_observability.hpp"
 #include "routing/route_table.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/supervisor_actor.hpp"
@@ -44,6 +45,10 @@ struct fleet_runtime::impl {
   std::shared_ptr<spdlog::logger> log = component_logger("runtime");
   std::unique_ptr<nats_bridge> bridge;
   route_table routes;
+  /// Counts requests between the bridge and the agents; serves $SRV.* and
+  /// the HTTP endpoints.
+  std::unique_ptr<fleet_observability> observability;
+  std::atomic<bool> serving{false};
   /// Outlives the actors, so that its I/O thread stops after they are gone.
   std::shared_ptr<provider_registry> providers;
   /// The event stream and every agent's journal; outlives the actors.
@@ -64,7 +69,8 @@ struct fleet_runtime::impl {
     actor_config = agent_runtime::actor_config(options);
     system = std::make_unique<caf::actor_system>(*actor_config);
     providers = options.providers ? options.providers : provider_registry::with_builtin_providers();
-    fleet_services services{&routes, bridge.get(), providers, {version_string, instance_name()}};
+    fleet_services services{
+      &routes, &observability->replies(), providers, {version_string, instance_name()}};
     services.journals = events->journals();
     supervisor = system->spawn(supervisor_actor, fleet, services);
     admin = system->spawn(admin_actor, &routes, bridge.get(), supervisor,
@@ -97,6 +103,39 @@ struct fleet_runtime::impl {
     });
     component_logger("admin")->info("[admin] serving agent.admin.> (status, enable, disable, "
                                     "suspend, resume)");
+  }
+
+  /// NATS service discovery, and the HTTP endpoints when an address is set.
+  void serve_observability() {
+    service_identity identity;
+    identity.version = version_string;
+    identity.description = "agent-runtime: a fleet of AI agents as actors, served over NATS";
+    identity.metadata = {{"instance", instance_name()},
+                         {"clusters", std::to_string(fleet.clusters.size())},
+                         {"agents", std::to_string(fleet.agent_count())}};
+    observability->serve_discovery(std::move(identity));
+    const std::string address = options.metrics_address.value_or(fleet.settings.metrics_address);
+    if (address.empty())
+      return;
+    health_probes probes;
+    probes.started = [this] {
+      return serving.load();
+    };
+    probes.actors_answer = [this](std::chrono::milliseconds limit) {
+      return actors_answer(limit);
+    };
+    observability->serve_http(address, std::move(probes));
+  }
+
+  /// Whether every cluster answers the supervisor within `limit`.
+  bool actors_answer(std::chrono::milliseconds limit) {
+    if (!system || !supervisor)
+      return false;
+    caf::scoped_actor self{*system};
+    bool answered = false;
+    self->request(supervisor, limit, ready_atom::value)
+      .receive([&](std::size_t n) { answered = n == agents; }, [&](caf::error&) {});
+    return answered;
   }
 
   void stop_actors() {
@@ -161,14 +200,17 @@ void fleet_runtime::start() {
         d.routes.add_agent(agent.name, agent.id, cluster.id, d.fleet.settings.queue_group,
                            d.fleet.settings.max_in_flight);
     }
+    d.observability = std::make_unique<fleet_observability>(d.fleet, d.routes, *d.bridge);
     d.restore_operator_state();
     d.events = std::make_unique<fleet_events>(d.fleet, d.bridge->native_connection());
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
-      d.bridge->subscribe(route, d.routes);
+      d.bridge->subscribe(route, d.observability->dispatcher());
     d.serve_admin();
+    d.serve_observability();
     // Ready means the server has every subscription, not just our socket.
     d.bridge->flush(std::chrono::milliseconds(5000));
+    d.serving = true;
   } catch (...) {
     // Never half a fleet: undo what started, then report.
     stop();
@@ -186,6 +228,10 @@ void fleet_runtime::stop() {
   if (!d.running)
     return;
   d.running = false;
+  d.serving = false;
+  // First, so that no probe asks the actors while they stop.
+  if (d.observability)
+    d.observability->stop_http();
   d.log->info("[runtime] stopping: draining subscriptions");
   if (d.bridge)
     d.bridge->drain(d.stop_limit());
@@ -198,6 +244,7 @@ void fleet_runtime::stop() {
   d.system.reset();
   d.providers.reset();
   d.events.reset();
+  d.observability.reset();
   d.bridge.reset();
   d.log->info("[runtime] stopped");
 }
@@ -214,6 +261,14 @@ void fleet_runtime::start_watchdog(std::chrono::milliseconds period,
                                    std::function<void(std::size_t agents)> alive) {
   auto& d = *impl_;
   d.watchdog = d.system->spawn(watchdog_actor, d.supervisor, period, std::move(alive));
+}
+
+std::string fleet_runtime::metrics_address() const {
+  return impl_->observability ? impl_->observability->http_address() : std::string();
+}
+
+std::string fleet_runtime::service_id() const {
+  return impl_->observability ? impl_->observability->service_id() : std::string();
 }
 
 link_status fleet_runtime::nats_link() const {

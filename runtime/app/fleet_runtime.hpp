@@ -27,6 +27,9 @@ struct runtime_options {
   std::shared_ptr<provider_registry> providers;
   /// Who the runtime is, to NATS.
   nats_credentials credentials;
+  /// Where to serve /metrics, /healthz and /readyz; unset: the config's
+  /// `metrics_address`; empty: nowhere.
+  std::optional<std::string> metrics_address;
 };
 
 /// A running fleet.
@@ -54,6 +57,13 @@ public:
 
   /// The state of the link to NATS.
   link_status nats_link() const;
+
+  /// Where /metrics, /healthz and /readyz are served (`127.0.0.1:9464`);
+  /// empty when they are not.
+  std::string metrics_address() const;
+
+  /// This instance's id in NATS service discovery ($SRV.*).
+  std::string service_id() const;
 
   /// Every `period`, once the whole actor tree has answered, calls `alive`
   /// with the number of agents (on a CAF thread). For systemd's watchdog.

@@ -16,6 +16,7 @@
 #include "app/version.hpp"
 #include "bridge/nats_credential_flags.hpp"
 #include "embedded/nats_server_process.hpp"
+#include "observability/http_server.hpp"
 
 namespace {
 
@@ -29,6 +30,8 @@ struct cli_options {
   std::string nats_url;
   std::string log_level = "info";
   credential_files credentials;
+  /// Unset: the config's `metrics_address`.
+  std::optional<std::string> metrics_address;
 };
 
 /// The NATS URL to use: the flag, then NATS_URL, then the config; empty
@@ -132,9 +135,13 @@ int run(const cli_options& cli) {
   if (!options.credentials.warning.empty())
     component_logger("nats")->warn("[nats] {}", options.credentials.warning);
   options.nats_url = url;
+  options.metrics_address = cli.metrics_address;
   fleet_runtime runtime(std::move(fleet), std::move(options));
   try {
     runtime.start();
+  } catch (const http_server_error& e) {
+    log->error("[runtime] start-up failed: {}", e.what());
+    return failure;
   } catch (const std::exception& e) {
     log->error("[runtime] start-up failed: {}", e.what());
     return nats;
@@ -160,6 +167,9 @@ int main(int argc, char** argv) {
   app.add_option("--nats", cli.nats_url,
                  "NATS server URL (also NATS_URL); without one the runtime starts its own "
                  "nats-server on loopback");
+  app.add_option("--metrics", cli.metrics_address,
+                 "serve /metrics, /healthz and /readyz on host:port (e.g. 127.0.0.1:9464; "
+                 "\"\" for none); default: metrics_address in the config, else none");
   app.add_option("--log-level", cli.log_level, "trace, debug, info, warn, error or off")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));

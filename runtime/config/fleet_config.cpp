@@ -221,6 +221,7 @@ fleet_settings read_settings(const YAML::Node& root, const place& where) {
   settings.supervision = read_supervision(node, settings.supervision, where);
   settings.operators_file = optional_string(node, "operators_file", where);
   settings.state_dir = optional_string(node, "state_dir", where);
+  settings.metrics_address = optional_string(node, "metrics_address", where);
   return settings;
 }
 

@@ -48,6 +48,9 @@ struct fleet_settings {
   /// Where operator decisions (disabled clusters) are kept across restarts;
   /// empty: $STATE_DIRECTORY, else the user's state folder.
   std::string state_dir;
+  /// Where /metrics, /healthz and /readyz are served (`host:port`, loopback
+  /// advised); empty: not served.
+  std::string metrics_address;
 };
 
 /// One agent: its place in the roster and its definition file.

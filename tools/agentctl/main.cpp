@@ -17,6 +17,7 @@
 
 #include "bridge/nats_credential_flags.hpp"
 #include "config/fleet_config.hpp"
+#include "metrics_verb.hpp"
 
 namespace {
 
@@ -63,6 +64,9 @@ public:
     if (last && *last && text != last)
       text += ": " + std::string(last);
     return text;
+  }
+  natsConnection* connection() const {
+    return nc_;
   }
 
   /// The reply to `payload` on `subject`, or nothing after `timeout_ms`.
@@ -307,6 +311,12 @@ int main(int argc, char** argv) {
   for (auto* steer : {enable, disable, suspend, resume})
     steer->add_option("--reason", reason, "why, for the log");
 
+  agentctl::metrics_request metrics_opt;
+  auto* metrics = app.add_subcommand(
+    "metrics", "every runtime's request and error counts and times ($SRV.STATS)");
+  metrics->add_option("--instance", metrics_opt.instance, "only this runtime (its service id)");
+  metrics->add_option("--agent", metrics_opt.agent, "only this agent's endpoints");
+
   std::string payload;
   auto* request = app.add_subcommand("request", "send an agent a raw JSON command");
   request->add_option("agent", agent, "the agent's name")->required();
@@ -352,6 +362,11 @@ int main(int argc, char** argv) {
 
   if (status->parsed())
     return print_status(nats.request("agent.admin.status", "", opt.timeout_ms), opt);
+  if (metrics->parsed()) {
+    metrics_opt.timeout_ms = opt.timeout_ms;
+    metrics_opt.json_output = opt.json_output;
+    return agentctl::print_metrics(nats.connection(), metrics_opt);
+  }
   const std::string token = operator_token(token_file);
   for (auto* steer : {enable, disable}) {
     if (steer->parsed())

@@ -1,0 +1,159 @@
+#include "observability/fleet_metrics.hpp"
+
+#include <limits>
+#include <map>
+
+#include <prometheus/text_serializer.h>
+
+namespace agent_runtime {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily family(const char* name, const char* help, MetricType type) {
+  MetricFamily f;
+  f.name = name;
+  f.help = help;
+  f.type = type;
+  return f;
+}
+
+ClientMetric labelled(std::vector<ClientMetric::Label> labels) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  return m;
+}
+
+void add_counter(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric m = labelled(std::move(labels));
+  m.counter.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+void add_gauge(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric m = labelled(std::move(labels));
+  m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+const char* kind_label(subject_kind kind) {
+  switch (kind) {
+    case subject_kind::inbox:
+      return "inbox";
+    case subject_kind::broadcast:
+      return "broadcast";
+    case subject_kind::agent_ref:
+      return "agent_ref";
+  }
+  return "unknown";
+}
+
+ClientMetric::Histogram histogram_of(const latency_counts& counts) {
+  ClientMetric::Histogram h;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < counts.buckets.size(); ++i) {
+    cumulative += counts.buckets[i];
+    const double bound =
+      i < latency_buckets_s.size() ? latency_buckets_s[i] : std::numeric_limits<double>::infinity();
+    h.bucket.push_back({cumulative, bound});
+  }
+  h.sample_count = cumulative;
+  h.sample_sum = counts.sum_s;
+  return h;
+}
+
+} // namespace
+
+fleet_metrics::fleet_metrics(const request_tracker& tracker, std::vector<subject_route> routes,
+                             std::function<fleet_sample()> sample) :
+  tracker_(tracker),
+  routes_(std::move(routes)), sample_(std::move(sample)) {}
+
+std::vector<MetricFamily> fleet_metrics::Collect() const {
+  const fleet_sample now = sample_();
+
+  auto requests = family("agent_runtime_agent_requests_total",
+                         "Requests an agent received, by subject kind", MetricType::Counter);
+  auto errors =
+    family("agent_runtime_agent_errors_total",
+           "Requests an agent answered with an error (refusals included)", MetricType::Counter);
+  // Per agent: the sums over its subjects, keyed by slot.
+  std::map<std::size_t, endpoint_counts> per_agent;
+  std::map<std::size_t, std::string> cluster_of_slot;
+  for (const agent_sample& a : now.agents)
+    cluster_of_slot[a.slot] = a.cluster;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const subject_route& route = routes_[i];
+    const endpoint_counts counts = tracker_.endpoint(i);
+    add_counter(requests,
+                {{"agent", route.agent},
+                 {"cluster", cluster_of_slot[route.slot]},
+                 {"kind", kind_label(route.kind)}},
+                static_cast<double>(counts.requests));
+    per_agent[route.slot].errors += counts.errors;
+  }
+
+  auto busy =
+    family("agent_runtime_agent_busy_refusals_total",
+           "Requests refused at once because the agent held max_in_flight", MetricType::Counter);
+  auto in_flight = family("agent_runtime_agent_in_flight",
+                          "Requests an agent holds now, queued or in progress", MetricType::Gauge);
+  auto restarts = family("agent_runtime_agent_restarts_total",
+                         "Times the agent's actor was restarted", MetricType::Counter);
+  auto latency = family("agent_runtime_agent_request_duration_seconds",
+                        "Time from a request's arrival to its reply", MetricType::Histogram);
+  for (const agent_sample& a : now.agents) {
+    const std::vector<ClientMetric::Label> labels = {{"agent", a.name}, {"cluster", a.cluster}};
+    add_counter(errors, labels, static_cast<double>(per_agent[a.slot].errors));
+    add_counter(busy, labels, static_cast<double>(a.busy));
+    add_gauge(in_flight, labels, static_cast<double>(a.in_flight));
+    add_counter(restarts, labels, static_cast<double>(a.restarts));
+    ClientMetric m = labelled(labels);
+    m.histogram = histogram_of(tracker_.latency(a.slot));
+    latency.metric.push_back(std::move(m));
+  }
+
+  auto enabled =
+    family("agent_runtime_cluster_enabled",
+           "1 while the cluster serves, 0 while an operator has disabled it", MetricType::Gauge);
+  auto version = family("agent_runtime_cluster_version_info",
+                        "The version a cluster's agents run (always 1)", MetricType::Gauge);
+  auto cluster_restarts = family("agent_runtime_cluster_restarts_total",
+                                 "Agent restarts in the cluster", MetricType::Counter);
+  for (const cluster_sample& c : now.clusters) {
+    add_gauge(enabled, {{"cluster", c.id}}, c.enabled ? 1 : 0);
+    add_gauge(version, {{"cluster", c.id}, {"version", c.version}}, 1);
+    add_counter(cluster_restarts, {{"cluster", c.id}}, static_cast<double>(c.restarts));
+  }
+
+  auto connected =
+    family("agent_runtime_nats_connected", "1 while the link to NATS is up", MetricType::Gauge);
+  add_gauge(connected, {}, now.nats_connected ? 1 : 0);
+  auto reconnects =
+    family("agent_runtime_nats_reconnects_total", "Reconnects to NATS", MetricType::Counter);
+  add_counter(reconnects, {}, static_cast<double>(now.nats_reconnects));
+  auto slow =
+    family("agent_runtime_nats_slow_consumer_events_total",
+           "Times NATS dropped messages for a subscription that fell behind", MetricType::Counter);
+  add_counter(slow, {}, static_cast<double>(now.nats_slow_consumer_events));
+  auto untimed = family("agent_runtime_requests_untimed_total",
+                        "Requests counted but not timed: too many replies were outstanding",
+                        MetricType::Counter);
+  add_counter(untimed, {}, static_cast<double>(tracker_.untimed()));
+  auto info = family("agent_runtime_info", "The runtime's version (always 1)", MetricType::Gauge);
+  add_gauge(info, {{"version", now.version}}, 1);
+
+  return {std::move(requests),  std::move(errors),     std::move(busy),
+          std::move(in_flight), std::move(restarts),   std::move(latency),
+          std::move(enabled),   std::move(version),    std::move(cluster_restarts),
+          std::move(connected), std::move(reconnects), std::move(slow),
+          std::move(untimed),   std::move(info)};
+}
+
+std::string fleet_metrics::text() const {
+  return prometheus::TextSerializer().Serialize(Collect());
+}
+
+} // namespace agent_runtime

@@ -1,0 +1,133 @@
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "observability/request_tracker.hpp"
+
+using namespace agent_runtime;
+
+namespace {
+
+/// Takes or refuses messages as told, and remembers the accepted ones.
+struct fake_dispatcher : message_dispatcher {
+  dispatch_result next = dispatch_result::accepted;
+  std::vector<inbound_message> accepted;
+
+  dispatch_result dispatch(const subject_route&, inbound_message& message) override {
+    if (next == dispatch_result::accepted)
+      accepted.push_back(std::move(message));
+    return next;
+  }
+  std::uint64_t busy_count(const subject_route&) const override {
+    return 0;
+  }
+  std::size_t in_flight_limit(const subject_route&) const override {
+    return 1;
+  }
+  std::string cluster_of(const subject_route&) const override {
+    return "c";
+  }
+};
+
+struct fake_sink : reply_sink {
+  std::vector<std::pair<std::string, std::string>> sent;
+  bool publish(const std::string& subject, const std::string& payload) override {
+    sent.emplace_back(subject, payload);
+    return true;
+  }
+};
+
+const std::vector<subject_route> routes = {
+  {"agent.to.a.>", "q.a", subject_kind::inbox, "a", 0},
+  {"agent.broadcast.>", "q.a", subject_kind::broadcast, "a", 0},
+  {"agent.to.b.>", "q.b", subject_kind::inbox, "b", 1},
+};
+
+inbound_message request(const std::string& reply, subject_kind kind = subject_kind::inbox) {
+  inbound_message m;
+  m.kind = kind;
+  m.subject = "agent.to.a.x";
+  m.reply = reply;
+  m.payload = "ping";
+  return m;
+}
+
+} // namespace
+
+TEST_CASE("the request tracker counts each request on its endpoint and times it until the reply") {
+  fake_dispatcher agents;
+  fake_sink nats;
+  request_tracker tracker(agents, nats, routes);
+
+  SUBCASE("an answered request is counted, timed and passed on") {
+    auto m = request("_INBOX.1");
+    CHECK(tracker.dispatch(routes[0], m) == dispatch_result::accepted);
+    CHECK(tracker.pending() == 1);
+    CHECK(tracker.publish("_INBOX.1", R"({"status":"ok"})"));
+    CHECK(tracker.pending() == 0);
+    REQUIRE(nats.sent.size() == 1);
+    CHECK(nats.sent[0].first == "_INBOX.1");
+    CHECK(tracker.endpoint(0).requests == 1);
+    CHECK(tracker.endpoint(0).errors == 0);
+    CHECK(tracker.endpoint(2).requests == 0);
+    CHECK(tracker.latency(0).count == 1);
+    CHECK(tracker.latency(1).count == 0);
+  }
+
+  SUBCASE("an error reply counts as an error with its message") {
+    auto m = request("_INBOX.2");
+    tracker.dispatch(routes[0], m);
+    tracker.publish("_INBOX.2", R"({"message":"payload is not valid JSON","status":"error"})");
+    CHECK(tracker.endpoint(0).errors == 1);
+    CHECK(tracker.endpoint(0).last_error == "payload is not valid JSON");
+  }
+
+  SUBCASE("a refusal is an error and not waited for; busy is counted apart") {
+    agents.next = dispatch_result::busy;
+    auto m = request("_INBOX.3");
+    CHECK(tracker.dispatch(routes[2], m) == dispatch_result::busy);
+    CHECK(tracker.pending() == 0);
+    CHECK(tracker.endpoint(2).requests == 1);
+    CHECK(tracker.endpoint(2).errors == 1);
+    CHECK(tracker.endpoint(2).busy == 1);
+    CHECK(tracker.endpoint(2).last_error == "busy");
+    agents.next = dispatch_result::disabled;
+    tracker.dispatch(routes[2], m);
+    CHECK(tracker.endpoint(2).busy == 1);
+    CHECK(tracker.endpoint(2).last_error == "cluster disabled");
+  }
+
+  SUBCASE("requests sharing one reply subject are each matched to one reply") {
+    auto first = request("acks", subject_kind::broadcast);
+    auto second = request("acks");
+    tracker.dispatch(routes[1], first);
+    tracker.dispatch(routes[2], second);
+    CHECK(tracker.pending() == 2);
+    tracker.publish("acks", R"({"status":"ok"})");
+    tracker.publish("acks", R"({"status":"ok"})");
+    CHECK(tracker.pending() == 0);
+    CHECK(tracker.latency(0).count == 1);
+    CHECK(tracker.latency(1).count == 1);
+  }
+
+  SUBCASE("a message without reply subject is counted and not waited for") {
+    auto m = request("");
+    tracker.dispatch(routes[0], m);
+    CHECK(tracker.endpoint(0).requests == 1);
+    CHECK(tracker.pending() == 0);
+  }
+
+  SUBCASE("a reply nobody waits for is passed on and counts nothing") {
+    tracker.publish("elsewhere", R"({"status":"error","message":"x"})");
+    CHECK(nats.sent.size() == 1);
+    CHECK(tracker.endpoint(0).errors == 0);
+  }
+}
+
+TEST_CASE("reply_error reads only a top-level error status") {
+  CHECK_FALSE(reply_error(R"({"status":"ok"})"));
+  CHECK_FALSE(reply_error(R"({"status":"ok","response":"the word \"error\" in an answer"})"));
+  CHECK_FALSE(reply_error("not json \"error\""));
+  CHECK(reply_error(R"({"status":"error","message":"why"})") == "why");
+  CHECK(reply_error(R"({"status":"error"})") == "error");
+}
