@@ -25,6 +25,9 @@ public:
 };
 
 /// Serves GET (and HEAD) requests on one address until destroyed.
+// TODO: one thread answers every request in turn, so a /healthz waiting up
+// to 2 s for a stalled actor tree delays other scrapes; enough for one
+// Prometheus and one prober, not for many concurrent clients.
 class http_server {
 public:
   /// Maps a path (without query) to a response; called on the server's

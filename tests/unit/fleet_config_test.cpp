@@ -94,6 +94,16 @@ TEST_CASE("the shipped clusters.yaml declares 10 clusters and 31 agents in upgra
   CHECK(sage.system_prompt.rfind("You are", 0) == 0);
 }
 
+TEST_CASE("metrics_address is read from the settings and is empty by default") {
+  config_dir dir;
+  dir.write("clusters.yaml", "settings:\n  metrics_address: 127.0.0.1:9464\n" + two_agents());
+  dir.definition("alpha", id_a, "one");
+  dir.definition("beta", id_b, "two");
+  CHECK(load_fleet_config(dir.file("clusters.yaml")).settings.metrics_address == "127.0.0.1:9464");
+  dir.write("clusters.yaml", two_agents());
+  CHECK(load_fleet_config(dir.file("clusters.yaml")).settings.metrics_address.empty());
+}
+
 TEST_CASE("a valid small config loads with its definitions") {
   config_dir dir;
   dir.write("clusters.yaml", "settings:\n  queue_group: q\n" + two_agents());
