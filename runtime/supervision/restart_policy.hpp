@@ -23,10 +23,16 @@ public:
     failures_.push_back(now);
     while (!failures_.empty() && now - failures_.front() >= window_)
       failures_.pop_front();
+    // Only "more than max_restarts" matters: older failures change no
+    // answer, and keeping them would grow without bound when a generous
+    // limit meets a long window.
+    while (failures_.size() > static_cast<std::size_t>(max_restarts_) + 1)
+      failures_.pop_front();
     return static_cast<int>(failures_.size()) <= max_restarts_;
   }
 
-  /// Failures within the window as of the last one recorded.
+  /// Failures within the window as of the last one recorded, counted up to
+  /// one more than the limit.
   int recent_failures() const {
     return static_cast<int>(failures_.size());
   }

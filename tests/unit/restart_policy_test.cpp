@@ -31,3 +31,16 @@ TEST_CASE("a limit of zero takes an agent out of service at its first failure") 
   restart_policy policy(0, 60s);
   CHECK_FALSE(policy.record_failure(restart_policy::clock::now()));
 }
+
+TEST_CASE("a generous limit keeps no more failures than its answer needs") {
+  restart_policy policy(5, 3600s);
+  const auto t0 = restart_policy::clock::time_point{} + 100h;
+  for (int i = 0; i < 1000; ++i)
+    CHECK(policy.record_failure(t0 + std::chrono::seconds(i)) == (i < 5));
+  // A thousand failures in the window, but only the last six decide.
+  CHECK(policy.recent_failures() == 6);
+  // Still six within the hour before the failure at 994 s...
+  CHECK_FALSE(policy.record_failure(t0 + 994s + 3599s));
+  // ...while once two more have left it, the agent may be restarted again.
+  CHECK(policy.record_failure(t0 + 996s + 3600s));
+}
