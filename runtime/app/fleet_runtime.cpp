@@ -92,7 +92,7 @@ struct fleet_runtime::impl {
       caf::anon_send(target, admin_atom::value, std::move(request));
     });
     component_logger("admin")->info("[admin] serving agent.admin.> (status, enable, disable, "
-                                    "suspend, resume)");
+                                    "suspend, resume, upgrade, rollback)");
   }
 
   void stop_actors() {
