@@ -312,8 +312,26 @@ TEST_CASE("an agent's state survives a swap and a rollback") {
   CHECK(back["counters"]["inbox"] == before["counters"]["inbox"].get<int>() + 3);
   CHECK(admin(url, "rollback", {{"cluster", "orchestration"}})["message"] ==
         "cluster orchestration has no previous version to roll back to (it runs 1.0.0)");
-  CHECK(admin(url, "upgrade", {{"cluster", "orchestration"}, {"release", v2}})["status"] == "ok");
-  CHECK(admin(url, "upgrade", {{"cluster", "orchestration"}, {"release", v2}})["message"]
-          .get<std::string>()
-          .find("is soaking version 2.0.0") != std::string::npos);
+
+  // The same by agentctl: an upgrade that soaks, a second one refused
+  // meanwhile, a rollback by hand, and no token no upgrade.
+  child_process anonymous({AGENTCTL_BINARY, "--nats", url, "upgrade", "orchestration", v2});
+  CHECK(anonymous.wait() == 1);
+  child_process upgrade(
+    {AGENTCTL_BINARY, "--nats", url, "upgrade", "orchestration", v2, "--soak", "10m"}, {token_env});
+  CHECK(upgrade.wait() == 0);
+  CHECK(upgrade.output().find("cluster orchestration: swapped 1.0.0 -> 2.0.0") !=
+        std::string::npos);
+  CHECK(f.ping("sage")["version"] == "2.0.0");
+  child_process again({AGENTCTL_BINARY, "--nats", url, "upgrade", "orchestration", v2},
+                      {token_env});
+  CHECK(again.wait() == 1);
+  CHECK(again.output().find("is soaking version 2.0.0") != std::string::npos);
+  child_process rollback({AGENTCTL_BINARY, "--nats", url, "rollback", "orchestration"},
+                         {token_env});
+  CHECK(rollback.wait() == 0);
+  CHECK(f.ping("sage")["version"] == "1.0.0");
+  child_process status({AGENTCTL_BINARY, "--nats", url, "status"});
+  CHECK(status.wait() == 0);
+  CHECK(status.output().find("rolled_back 2.0.0: by operator ops") != std::string::npos);
 }

@@ -93,12 +93,12 @@ void load_driver::start() {
 }
 
 void load_driver::send_next(stream& s) {
-  std::uint64_t seq;
-  {
-    std::lock_guard<std::mutex> lock(s.mutex);
-    seq = s.next_seq++;
-    s.seen.push_back(false);
-  }
+  // The sequence number and the publish under one lock: start() and the
+  // reply callback may send on one stream at once, and the server must see
+  // its requests in sequence order.
+  std::lock_guard<std::mutex> lock(s.mutex);
+  const std::uint64_t seq = s.next_seq++;
+  s.seen.push_back(false);
   const agent_definition& agent = agents_[s.agent];
   const std::string payload = nlohmann::json{
     {"type", "SendMessage"},
