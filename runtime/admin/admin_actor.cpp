@@ -106,6 +106,61 @@ void steer_agent(self_ptr self, inbound_message& request, const json& body, bool
              "not running)");
 }
 
+/// Passes the supervisor's answer to an upgrade or rollback on.
+template <class... Ts>
+void ask_fleet(self_ptr self, const inbound_message& request, Ts&&... xs) {
+  self->request(self->state.supervisor, std::chrono::minutes(10), std::forward<Ts>(xs)...)
+    .then(
+      [=](const std::string& answer) {
+        if (!request.reply.empty())
+          self->state.replies->publish(request.reply, answer);
+      },
+      [=](caf::error& err) {
+        refuse(self, request, "the fleet did not answer: " + self->system().render(err));
+      });
+}
+
+/// Swaps a cluster to the release in a folder, then soaks it.
+void upgrade(self_ptr self, inbound_message& request, const json& body) {
+  auto who = authorise(self, request);
+  if (!who)
+    return;
+  const std::string cluster = body.value("cluster", "");
+  const std::string folder = body.value("release", "");
+  if (cluster.empty() || folder.empty())
+    return refuse(self, request, "upgrade needs 'cluster' and 'release' (a release folder)");
+  upgrade_options options;
+  options.requested_by = *who;
+  options.rollout = body.value("rollout", "");
+  try {
+    options.soak = std::chrono::milliseconds(body.value("soak_ms", options.soak.count()));
+    auto& t = options.thresholds;
+    t.max_error_rate = body.value("max_error_rate", t.max_error_rate);
+    t.max_latency = std::chrono::milliseconds(body.value("max_latency_ms", t.max_latency.count()));
+    t.max_restarts = body.value("max_restarts", t.max_restarts);
+    t.min_requests = body.value("min_requests", t.min_requests);
+  } catch (const json::exception&) {
+    return refuse(self, request,
+                  "upgrade: soak_ms, max_error_rate, max_latency_ms, max_restarts and "
+                  "min_requests must be numbers");
+  }
+  if (options.soak.count() < 0)
+    return refuse(self, request, "upgrade: soak_ms must not be negative");
+  component_logger("admin")->info("[cluster {}] upgrade to release={} requested by operator={} "
+                                  "soak_ms={}",
+                                  cluster, folder, *who, options.soak.count());
+  ask_fleet(self, request, upgrade_atom::value, cluster, folder, std::move(options));
+}
+
+void rollback(self_ptr self, inbound_message& request, const json& body) {
+  auto who = authorise(self, request);
+  if (!who)
+    return;
+  const std::string cluster = body.value("cluster", "");
+  component_logger("admin")->info("[cluster {}] rollback requested by operator={}", cluster, *who);
+  ask_fleet(self, request, rollback_atom::value, cluster, *who);
+}
+
 void on_request(self_ptr self, inbound_message& request) {
   ++self->state.requests;
   const std::string verb(subjects::last_token(request.subject));
@@ -121,9 +176,13 @@ void on_request(self_ptr self, inbound_message& request) {
     return set_cluster(self, request, body, verb == "enable");
   if (verb == "suspend" || verb == "resume")
     return steer_agent(self, request, body, verb == "suspend");
+  if (verb == "upgrade")
+    return upgrade(self, request, body);
+  if (verb == "rollback")
+    return rollback(self, request, body);
   refuse(self, request,
          "unknown admin request '" + verb +
-           "' (expected status, enable, disable, suspend, resume)");
+           "' (expected status, enable, disable, suspend, resume, upgrade, rollback)");
 }
 
 } // namespace

@@ -102,7 +102,7 @@ struct fleet_runtime::impl {
       caf::anon_send(target, admin_atom::value, std::move(request));
     });
     component_logger("admin")->info("[admin] serving agent.admin.> (status, enable, disable, "
-                                    "suspend, resume)");
+                                    "suspend, resume, upgrade, rollback)");
   }
 
   /// NATS service discovery, and the HTTP endpoints when an address is set.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace agent_runtime {
@@ -16,6 +17,8 @@ struct inbound_message {
   std::string payload;
   /// The `Authorization` header, read only for admin subjects.
   std::string authorization;
+  /// When the route table accepted it, for latencies.
+  std::chrono::steady_clock::time_point received{};
 };
 
 /// The kind's name as in logs and metrics ("inbox", "broadcast", "agent-ref").

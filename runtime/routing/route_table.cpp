@@ -73,6 +73,7 @@ dispatch_result route_table::dispatch(const subject_route& route, inbound_messag
     return dispatch_result::no_actor;
   if (!s.load->try_admit())
     return dispatch_result::busy;
+  message.received = std::chrono::steady_clock::now();
   caf::anon_send(s.actor, incoming_atom::value, std::move(message));
   return dispatch_result::accepted;
 }

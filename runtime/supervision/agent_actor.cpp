@@ -3,10 +3,12 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 #include <caf/skip.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
 #include "events/agent_recording.hpp"
 #include "supervision/atoms.hpp"
+#include "upgrade/migration.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -17,6 +19,41 @@ void send_reply(self_ptr self, const std::string& subject, const std::string& pa
   if (subject.empty())
     return;
   self->state.services.replies->publish(subject, payload);
+}
+
+/// Counts one answered request for the version's health gate.
+void record(self_ptr self, bool error, std::chrono::steady_clock::time_point received) {
+  const auto latency = received == std::chrono::steady_clock::time_point{}
+                         ? std::chrono::microseconds(0)
+                         : std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - received);
+  self->state.code.stats->record(error, latency);
+}
+
+/// The reply to a SendMessage as the version's plugin makes it; `error`
+/// tells whether it is an error reply.
+std::string through_plugin(self_ptr self, const chat_request& request, std::string reply,
+                           bool& error) {
+  auto& st = self->state;
+  if (!st.code.plugin)
+    return reply;
+  const std::string& content =
+    request.messages.empty() ? std::string() : request.messages.back().content;
+  auto out = st.code.plugin->handle(st.core->definition().name, content, reply);
+  if (!out)
+    return reply;
+  if (out->ok)
+    return std::move(out->text);
+  error = true;
+  component_logger("agent")->warn("[{}] plugin failed the request version={} message_id={} "
+                                  "reason=\"{}\"",
+                                  st.core->definition().name, st.code.plugin->version(),
+                                  request.message_id, out->text);
+  return nlohmann::json{
+    {"status", "error"},
+    {"message", "behaviour " + st.code.plugin->version() + " failed: " + out->text},
+    {"message_id", request.message_id}}
+    .dump();
 }
 
 /// Stops, or hands over and stops, once nothing is in flight.
@@ -43,7 +80,8 @@ void snapshot_if_due(self_ptr self) {
 }
 
 /// Asks the agent's provider; the answer comes back as a `completed_atom`.
-void start_completion(self_ptr self, const std::string& reply_subject, chat_request request) {
+void start_completion(self_ptr self, const std::string& reply_subject, chat_request request,
+                      std::chrono::steady_clock::time_point received) {
   auto& st = self->state;
   model_provider* provider = st.services.providers->find(request.model.provider);
   if (!provider) {
@@ -51,6 +89,7 @@ void start_completion(self_ptr self, const std::string& reply_subject, chat_requ
     missing.error = "provider '" + request.model.provider + "' is not available in this build";
     record_result(st.journal.get(), request.message_id, missing);
     send_reply(self, reply_subject, st.core->finish(request, missing));
+    record(self, true, received);
     st.load->finished();
     return;
   }
@@ -60,9 +99,10 @@ void start_completion(self_ptr self, const std::string& reply_subject, chat_requ
     // Each chunk becomes an event as it arrives; the reply carries the whole
     // answer.
     provider->complete(request, chunk_recorder(st.journal, request.message_id),
-                       [agent, reply_subject, request](chat_result result) {
-                         caf::anon_send(agent, completed_atom::value,
-                                        completion{reply_subject, request, std::move(result)});
+                       [agent, reply_subject, request, received](chat_result result) {
+                         caf::anon_send(
+                           agent, completed_atom::value,
+                           completion{reply_subject, request, std::move(result), received});
                        });
   } catch (const std::exception& e) {
     --st.in_flight;
@@ -80,16 +120,19 @@ void on_incoming(self_ptr self, inbound_message& message) {
   auto& st = self->state;
   st.core->set_runtime_counts(st.load->busy.load(std::memory_order_relaxed),
                               st.load->restarts.load(std::memory_order_relaxed));
+  const std::uint64_t errors_before = st.core->counters().errors;
   try {
     agent_core::outcome outcome = st.core->handle(message);
     record_events(st.journal.get(), outcome.events);
     if (outcome.completion) {
-      start_completion(self, message.reply, std::move(*outcome.completion));
+      start_completion(self, message.reply, std::move(*outcome.completion), message.received);
       return;
     }
     if (outcome.reply)
       send_reply(self, message.reply, *outcome.reply);
+    record(self, st.core->counters().errors != errors_before, message.received);
   } catch (const std::exception& e) {
+    record(self, true, message.received);
     // One failed request must not take the agent or its queue down: answer
     // it, and let the cluster decide whether to restart the agent.
     send_reply(self, message.reply, st.core->internal_error(message, e.what()));
@@ -106,7 +149,14 @@ caf::behavior serving(self_ptr self) {
       auto& st = self->state;
       --st.in_flight;
       record_result(st.journal.get(), done.request.message_id, done.result);
-      send_reply(self, done.reply_subject, st.core->finish(done.request, done.result));
+      const std::uint64_t errors_before = st.core->counters().errors;
+      std::string reply = st.core->finish(done.request, done.result);
+      bool error = st.core->counters().errors != errors_before;
+      // TODO: a reply the plugin fails after the model answered is still a
+      // `completed` event in the stream; record the plugin's verdict too.
+      reply = through_plugin(self, done.request, std::move(reply), error);
+      send_reply(self, done.reply_subject, reply);
+      record(self, error, done.received);
       snapshot_if_due(self);
       st.load->finished();
       finish_when_idle(self);
@@ -120,6 +170,7 @@ caf::behavior serving(self_ptr self) {
       finish_when_idle(self);
     },
     [=](fail_atom, std::string& why) { self->state.core->mark_failed(std::move(why)); },
+    [=](snapshot_atom) { return self->state.core->snapshot(); },
     [=](status_atom) {
       auto& st = self->state;
       st.core->set_runtime_counts(st.load->busy.load(std::memory_order_relaxed),
@@ -127,6 +178,29 @@ caf::behavior serving(self_ptr self) {
       return st.core->status_json(st.load->in_flight.load(std::memory_order_relaxed));
     },
   };
+}
+
+/// Restores the predecessor's state; in a swap, migrated to this version.
+void take_over(self_ptr self, const agent_snapshot& snapshot) {
+  auto& st = self->state;
+  if (!st.code.migrate_from) {
+    st.core->restore(snapshot);
+    return;
+  }
+  const agent_definition& to = st.core->definition();
+  migration_result migrated = migrate_state(
+    snapshot, *st.code.migrate_from, to, st.code.plugin_migrates ? st.code.plugin.get() : nullptr);
+  if (!migrated.ok) {
+    // The cluster tried the migration on this state before the swap; a
+    // state changed since then is kept as it was rather than lost.
+    component_logger("agent")->error("[{}] {}; the state carries over unchanged", to.name,
+                                     migrated.error);
+    migrated.state = snapshot;
+  }
+  st.core->restore(migrated.state);
+  const auto pause = std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::steady_clock::now() - st.spawned);
+  self->send(st.cluster, swapped_atom::value, to.name, static_cast<std::int64_t>(pause.count()));
 }
 
 caf::result<caf::message> drop_unexpected(caf::scheduled_actor* self, caf::message_view& view) {
@@ -137,8 +211,11 @@ caf::result<caf::message> drop_unexpected(caf::scheduled_actor* self, caf::messa
 } // namespace
 
 caf::behavior agent_actor(self_ptr self, agent_definition definition, fleet_services services,
-                          std::shared_ptr<agent_load> load, caf::actor cluster, agent_start start) {
+                          std::shared_ptr<agent_load> load, caf::actor cluster, agent_start start,
+                          agent_code code) {
   auto& st = self->state;
+  st.spawned = std::chrono::steady_clock::now();
+  st.code = std::move(code);
   st.core = std::make_unique<agent_core>(std::move(definition), services.identity);
   st.services = std::move(services);
   st.load = std::move(load);
@@ -174,7 +251,7 @@ caf::behavior agent_actor(self_ptr self, agent_definition definition, fleet_serv
   self->set_default_handler(caf::skip);
   return {
     [=](handover_atom, agent_snapshot& snapshot) {
-      self->state.core->restore(snapshot);
+      take_over(self, snapshot);
       self->set_default_handler(drop_unexpected);
       self->become(serving(self));
     },

@@ -6,6 +6,7 @@
 #include "agent/agent_core.hpp"
 #include "routing/agent_load.hpp"
 #include "supervision/fleet_services.hpp"
+#include "upgrade/agent_code.hpp"
 
 namespace agent_runtime {
 
@@ -24,6 +25,10 @@ struct agent_actor_state {
   caf::actor successor;
   /// The agent's events; null when the fleet keeps none.
   std::shared_ptr<agent_journal> journal;
+  /// The version's behaviour and counters.
+  agent_code code;
+  /// When the actor was spawned: a successor's pause ends at the handover.
+  std::chrono::steady_clock::time_point spawned;
   static inline const char* name = "agent";
 };
 
@@ -39,9 +44,11 @@ enum class agent_start {
 /// The actor that serves one agent: one message at a time, in arrival order.
 /// It stops on `shutdown_atom`, and hands its state to a successor on
 /// `retire_atom`, once everything queued before and every model request in
-/// flight is answered.
+/// flight is answered. A successor of a swap migrates the state it takes
+/// over (`code.migrate_from`) and tells its cluster (`swapped_atom`) how long
+/// its agent paused.
 caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self, agent_definition definition,
                           fleet_services services, std::shared_ptr<agent_load> load,
-                          caf::actor cluster, agent_start start);
+                          caf::actor cluster, agent_start start, agent_code code = {});
 
 } // namespace agent_runtime

@@ -7,6 +7,7 @@
 #include "agent/agent_core.hpp"
 #include "provider/model_provider.hpp"
 #include "routing/inbound_message.hpp"
+#include "upgrade/agent_code.hpp"
 
 namespace agent_runtime {
 
@@ -33,11 +34,24 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// Stop taking work: the agent failed too often.
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
 
+/// Swap a cluster to a release (`release`, `upgrade_options`).
+using upgrade_atom = caf::atom_constant<caf::atom("upgrade")>;
+/// Swap a cluster back to its previous version.
+using rollback_atom = caf::atom_constant<caf::atom("rollback")>;
+/// A successor took over its predecessor's state during a swap.
+using swapped_atom = caf::atom_constant<caf::atom("swapped")>;
+/// An agent's state, asked for before a swap to try the migration on it.
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+/// Time to check the health of a soaking version.
+using soak_atom = caf::atom_constant<caf::atom("soak")>;
+
 /// A model request in flight, and where its reply goes.
 struct completion {
   std::string reply_subject;
   chat_request request;
   chat_result result;
+  /// When the request arrived, for latencies.
+  std::chrono::steady_clock::time_point received{};
 };
 
 } // namespace agent_runtime
@@ -46,3 +60,5 @@ struct completion {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::inbound_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::completion)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::agent_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::release_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agent_runtime::upgrade_options)

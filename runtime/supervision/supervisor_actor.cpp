@@ -3,11 +3,13 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/spawn_options.hpp>
 #include <caf/system_messages.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/cluster_actor.hpp"
 #include "supervision/gather.hpp"
+#include "upgrade/release.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -42,10 +44,53 @@ caf::response_promise sum_over_clusters(self_ptr self, Atom question,
   return rp;
 }
 
+std::string error_json(const std::string& why) {
+  return "{\"status\":\"error\",\"message\":" + nlohmann::json(why).dump() + "}";
+}
+
+caf::actor find_cluster(self_ptr self, const std::string& id) {
+  for (const auto& [name, actor] : self->state.clusters) {
+    if (name == id)
+      return actor;
+  }
+  return {};
+}
+
+/// Asks a cluster to swap or roll back and passes its answer on.
+template <class... Ts>
+caf::result<std::string> ask_cluster(self_ptr self, const caf::actor& cluster, Ts&&... xs) {
+  auto rp = self->make_response_promise<std::string>();
+  // A swap waits for every agent's queue; the admin plane's own limit is
+  // the one the operator sees.
+  self->request(cluster, std::chrono::minutes(10), std::forward<Ts>(xs)...)
+    .then([rp](std::string& answer) mutable { rp.deliver(std::move(answer)); },
+          [self, rp](caf::error& err) mutable {
+            rp.deliver(error_json("the cluster did not answer: " + self->system().render(err)));
+          });
+  return rp;
+}
+
+caf::result<std::string> upgrade(self_ptr self, const std::string& cluster_id,
+                                 const std::string& folder, upgrade_options& options) {
+  caf::actor cluster = find_cluster(self, cluster_id);
+  if (!cluster)
+    return error_json("unknown cluster '" + cluster_id + "'");
+  release_ptr rel;
+  try {
+    rel = std::make_shared<const release>(load_release(folder, self->state.fleet));
+  } catch (const config_error& e) {
+    component_logger("supervisor")
+      ->warn("[cluster {}] release refused folder={} reason=\"{}\"", cluster_id, folder, e.what());
+    return error_json(std::string("release refused, nothing changed: ") + e.what());
+  }
+  return ask_cluster(self, cluster, upgrade_atom::value, std::move(rel), std::move(options));
+}
+
 } // namespace
 
 caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services services) {
   auto log = component_logger("supervisor");
+  self->state.fleet = fleet;
   for (cluster_spec& spec : fleet.clusters) {
     std::string id = spec.id;
     caf::actor cluster = self->spawn<caf::monitored>(cluster_actor, std::move(spec), services);
@@ -83,6 +128,15 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
                             rp.deliver(out + "]");
                           });
       return rp;
+    },
+    [=](upgrade_atom, const std::string& cluster, const std::string& folder,
+        upgrade_options& options) { return upgrade(self, cluster, folder, options); },
+    [=](rollback_atom, const std::string& cluster_id,
+        const std::string& requested_by) -> caf::result<std::string> {
+      caf::actor cluster = find_cluster(self, cluster_id);
+      if (!cluster)
+        return error_json("unknown cluster '" + cluster_id + "'");
+      return ask_cluster(self, cluster, rollback_atom::value, requested_by);
     },
     [=](shutdown_atom) {
       self->state.stopping = true;

@@ -123,7 +123,8 @@ TEST_CASE("operators suspend and resume one agent, the agent answers them direct
   CHECK(admin(f.server.url(), "resume", {{"agent", "sage"}}, "alice-token")["state"] == "active");
   CHECK(admin(f.server.url(), "suspend", {{"agent", "sage"}}, "")["status"] == "error");
   CHECK(admin(f.server.url(), "reboot", json::object(), "alice-token")["message"] ==
-        "unknown admin request 'reboot' (expected status, enable, disable, suspend, resume)");
+        "unknown admin request 'reboot' (expected status, enable, disable, suspend, resume, "
+        "upgrade, rollback)");
 }
 
 TEST_CASE("agentctl status prints all 10 clusters and 31 agents") {

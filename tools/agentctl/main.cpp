@@ -1,7 +1,9 @@
 // agentctl: talk to a running agent-runtime fleet over NATS.
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -10,10 +12,12 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <nats/nats.h>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "bridge/nats_credential_flags.hpp"
 #include "config/fleet_config.hpp"
@@ -250,6 +254,24 @@ int print_status(const std::optional<std::string>& reply, const options& opt) {
                 << agent["counters"].value("errors", 0) << agent.value("restarts", 0) << "\n";
     }
   }
+  std::cout << "\n"
+            << std::left << std::setw(24) << "CLUSTER" << std::setw(10) << "VERSION"
+            << std::setw(14) << "PHASE" << std::setw(10) << "PREVIOUS"
+            << "LAST ROLLOUT\n";
+  for (const json& cluster : status["clusters"]) {
+    const json last = cluster.value("last_rollout", json());
+    std::string outcome = "-";
+    if (last.is_object()) {
+      outcome = last.value("outcome", "") + " " + last.value("version", "");
+      if (!last.value("why", "").empty())
+        outcome += ": " + last.value("why", "");
+    }
+    const json previous = cluster.value("previous_version", json());
+    std::cout << std::left << std::setw(24) << cluster.value("id", "") << std::setw(10)
+              << cluster.value("version", "") << std::setw(14) << cluster.value("phase", "")
+              << std::setw(10) << (previous.is_string() ? previous.get<std::string>() : "-")
+              << outcome << "\n";
+  }
   std::cout << status["clusters"].size() << " clusters, " << agents << " agents\n";
   return ok;
 }
@@ -263,6 +285,177 @@ std::optional<std::string> agent_id(client& nats, const std::string& agent, int 
   if (!parsed.is_object() || !parsed.contains("id"))
     return std::nullopt;
   return parsed["id"].get<std::string>();
+}
+
+/// "90s", "500ms", "2m" or a number of seconds; nothing if malformed.
+std::optional<long> parse_duration_ms(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit.empty() || unit == "s")
+    scale = 1000;
+  else if (unit == "ms")
+    scale = 1;
+  else if (unit == "m")
+    scale = 60000;
+  if (scale == 0 || value < 0)
+    return std::nullopt;
+  return static_cast<long>(value * scale);
+}
+
+/// What a swap asks for besides the cluster.
+struct upgrade_request {
+  std::string release;
+  long soak_ms = 60000;
+  std::string rollout;
+};
+
+/// The reply of agent.admin.status, or nothing (with a message printed).
+std::optional<json> fleet_status(client& nats, const options& opt) {
+  auto reply = nats.request("agent.admin.status", "", opt.timeout_ms);
+  json status = reply ? json::parse(*reply, nullptr, false) : json();
+  if (!status.is_object() || status.value("status", "") != "ok") {
+    std::cerr << "agentctl: the fleet did not answer agent.admin.status within " << opt.timeout_ms
+              << " ms\n";
+    return std::nullopt;
+  }
+  return status;
+}
+
+std::optional<json> cluster_status(client& nats, const options& opt, const std::string& id) {
+  auto status = fleet_status(nats, opt);
+  if (!status)
+    return std::nullopt;
+  for (const json& cluster : (*status)["clusters"]) {
+    if (cluster.value("id", "") == id)
+      return cluster;
+  }
+  return std::nullopt;
+}
+
+/// Asks for a swap; the parsed reply (an error reply when none came).
+json request_upgrade(client& nats, const options& opt, const std::string& token,
+                     const std::string& cluster, const upgrade_request& up) {
+  // A swap waits for every agent to finish its queue: allow it more time.
+  const int limit = std::max(opt.timeout_ms, 120000);
+  auto reply = nats.request_as("agent.admin.upgrade",
+                               json{{"cluster", cluster},
+                                    {"release", up.release},
+                                    {"soak_ms", up.soak_ms},
+                                    {"rollout", up.rollout}}
+                                 .dump(),
+                               token, limit);
+  json parsed = reply ? json::parse(*reply, nullptr, false) : json();
+  if (!parsed.is_object())
+    return {{"status", "error"},
+            {"message", reply ? *reply : "no reply within " + std::to_string(limit) + " ms"}};
+  return parsed;
+}
+
+std::string describe_swap(const json& reply) {
+  std::ostringstream out;
+  out << "swapped " << reply.value("from", "?") << " -> " << reply.value("version", "?")
+      << " took_ms=" << reply.value("took_ms", 0)
+      << " max_pause_ms=" << reply.value("max_pause_ms", 0);
+  return out.str();
+}
+
+/// Waits while `cluster` soaks; its last rollout once it stopped soaking.
+std::optional<json> await_soak(client& nats, const options& opt, const std::string& cluster,
+                               long soak_ms) {
+  const auto limit =
+    std::chrono::steady_clock::now() + std::chrono::milliseconds(soak_ms) + std::chrono::minutes(2);
+  while (std::chrono::steady_clock::now() < limit) {
+    auto status = cluster_status(nats, opt, cluster);
+    if (!status)
+      return std::nullopt;
+    const std::string phase = status->value("phase", "");
+    if (phase == "serving")
+      return (*status)["last_rollout"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp(soak_ms / 10, 20L, 500L)));
+  }
+  std::cerr << "agentctl: cluster " << cluster << " still soaking after " << soak_ms << " ms\n";
+  return std::nullopt;
+}
+
+/// The version in a release folder's release.yaml, or nothing.
+std::optional<std::string> release_version(const std::string& folder) {
+  try {
+    YAML::Node root = YAML::LoadFile(folder + "/release.yaml");
+    if (root["version"] && root["version"].IsScalar())
+      return root["version"].Scalar();
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
+}
+
+int upgrade_one(client& nats, const options& opt, const std::string& token,
+                const std::string& cluster, const upgrade_request& up) {
+  json reply = request_upgrade(nats, opt, token, cluster, up);
+  if (opt.json_output)
+    std::cout << reply.dump(2) << "\n";
+  if (reply.value("status", "") != "ok") {
+    std::cerr << "agentctl: " << reply.value("message", reply.dump()) << "\n";
+    return refused;
+  }
+  if (!opt.json_output)
+    std::cout << "cluster " << cluster << ": " << describe_swap(reply) << "; soaking " << up.soak_ms
+              << " ms (agentctl status shows the outcome)\n";
+  return ok;
+}
+
+/// Walks every cluster in the fleet's order: swap, soak, next; stops at the
+/// first refusal or rollback.
+int rollout(client& nats, const options& opt, const std::string& token, upgrade_request up) {
+  auto version = release_version(up.release);
+  if (!version) {
+    std::cerr << "agentctl: " << up.release << "/release.yaml has no version\n";
+    return usage;
+  }
+  auto status = fleet_status(nats, opt);
+  if (!status)
+    return refused;
+  up.rollout = *version + "@" + std::to_string(std::time(nullptr));
+  const json clusters = (*status)["clusters"];
+  std::cout << "rollout of " << *version << " to " << clusters.size() << " clusters, soak "
+            << up.soak_ms << " ms each" << std::endl;
+  std::size_t n = 0;
+  for (const json& cluster : clusters) {
+    const std::string id = cluster.value("id", "");
+    std::cout << "[" << ++n << "/" << clusters.size() << "] " << id << ": ";
+    if (cluster.value("version", "") == *version) {
+      std::cout << "already at " << *version << std::endl;
+      continue;
+    }
+    json reply = request_upgrade(nats, opt, token, id, up);
+    if (reply.value("status", "") != "ok") {
+      std::cout << "refused: " << reply.value("message", reply.dump()) << std::endl;
+      std::cout << "rollout stopped at " << id << std::endl;
+      return refused;
+    }
+    std::cout << describe_swap(reply) << ", soaking" << std::flush;
+    auto outcome = await_soak(nats, opt, id, up.soak_ms);
+    if (!outcome || !outcome->is_object()) {
+      std::cout << std::endl << "rollout stopped at " << id << ": no outcome" << std::endl;
+      return refused;
+    }
+    const std::string result = outcome->value("outcome", "");
+    if (result != "passed" && result != "swapped") {
+      std::cout << " -> " << result << ": " << outcome->value("why", "") << std::endl;
+      std::cout << "rollout stopped at " << id << "; it runs " << outcome->value("to", "?")
+                << " again" << std::endl;
+      return refused;
+    }
+    std::cout << " -> passed" << std::endl;
+  }
+  std::cout << "rollout of " << *version << " done" << std::endl;
+  return ok;
 }
 
 } // namespace
@@ -316,6 +509,21 @@ int main(int argc, char** argv) {
     "metrics", "every runtime's request and error counts and times ($SRV.STATS)");
   metrics->add_option("--instance", metrics_opt.instance, "only this runtime (its service id)");
   metrics->add_option("--agent", metrics_opt.agent, "only this agent's endpoints");
+  upgrade_request up;
+  std::string soak = "60s";
+  auto* upgrade = app.add_subcommand("upgrade", "swap a cluster to a release folder (operators)");
+  upgrade->add_option("cluster", cluster, "the cluster's id")->required();
+  upgrade->add_option("release", up.release, "the release folder")->required();
+  auto* rollback = app.add_subcommand("rollback", "swap a cluster back to its previous version "
+                                                  "(operators)");
+  rollback->add_option("cluster", cluster, "the cluster's id")->required();
+  auto* rollout_cmd = app.add_subcommand(
+    "rollout", "upgrade every cluster in turn, soaking each, stopping at a rollback (operators)");
+  rollout_cmd->add_option("release", up.release, "the release folder")->required();
+  for (auto* swap : {upgrade, rollout_cmd})
+    swap
+      ->add_option("--soak", soak, "how long the health gate watches each cluster (90s, 500ms, 2m)")
+      ->capture_default_str();
 
   std::string payload;
   auto* request = app.add_subcommand("request", "send an agent a raw JSON command");
@@ -330,6 +538,17 @@ int main(int argc, char** argv) {
   if (ping->parsed() && agent.empty() == !all) {
     std::cerr << "agentctl: ping needs an agent name or --all\n";
     return usage;
+  }
+  if (upgrade->parsed() || rollout_cmd->parsed()) {
+    auto ms = parse_duration_ms(soak);
+    if (!ms) {
+      std::cerr << "agentctl: --soak: not a duration: '" << soak << "' (try 90s, 500ms, 2m)\n";
+      return usage;
+    }
+    up.soak_ms = *ms;
+    // The runtime reads the folder: give it a path that does not depend on
+    // where agentctl runs.
+    up.release = std::filesystem::absolute(up.release).lexically_normal().string();
   }
   if (opt.nats_url.empty()) {
     const char* env = std::getenv("NATS_URL");
@@ -381,6 +600,15 @@ int main(int argc, char** argv) {
                                     json{{"agent", agent}, {"reason", reason}}.dump(), token,
                                     opt.timeout_ms),
                     agent, opt.timeout_ms, opt.json_output);
+  }
+  if (upgrade->parsed())
+    return upgrade_one(nats, opt, token, cluster, up);
+  if (rollout_cmd->parsed())
+    return rollout(nats, opt, token, up);
+  if (rollback->parsed()) {
+    auto reply = nats.request_as("agent.admin.rollback", json{{"cluster", cluster}}.dump(), token,
+                                 std::max(opt.timeout_ms, 120000));
+    return report(reply, "cluster " + cluster, opt.timeout_ms, opt.json_output);
   }
   if (ping->parsed() && all)
     return ping_all(nats, opt);
