@@ -384,7 +384,7 @@ std::string redact_url(const std::string& url) {
       const auto colon = userinfo.find(':');
       const std::string shown =
         colon == std::string::npos ? "***" : userinfo.substr(0, colon) + ":***";
-      one = one.substr(0, from) + shown + one.substr(at);
+      one = one.substr(0, from).append(shown).append(one, at, std::string::npos);
     }
     out += one;
     if (comma < url.size())

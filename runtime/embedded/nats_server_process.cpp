@@ -11,10 +11,10 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -66,7 +66,7 @@ std::string make_temp_dir() {
   buffer.push_back('\0');
   if (!::mkdtemp(buffer.data()))
     throw std::runtime_error(std::string("cannot create a temporary folder: ") +
-                             std::strerror(errno));
+                             std::generic_category().message(errno));
   return buffer.data();
 }
 
@@ -125,7 +125,8 @@ void nats_server_process::launch() {
 
   pid_ = ::fork();
   if (pid_ < 0)
-    throw std::runtime_error(std::string("cannot start nats-server: ") + std::strerror(errno));
+    throw std::runtime_error(std::string("cannot start nats-server: ") +
+                             std::generic_category().message(errno));
   if (pid_ == 0) {
     // Own process group, so that Ctrl-C reaches the runtime, which then stops
     // the server after its own graceful stop; and gone if the runtime dies.
@@ -138,6 +139,7 @@ void nats_server_process::launch() {
       ::close(fd);
     }
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);

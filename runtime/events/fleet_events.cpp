@@ -5,7 +5,7 @@
 namespace agent_runtime {
 
 fleet_events::fleet_events(const fleet_config& fleet, __natsConnection* connection,
-                           journal_options options) :
+                           const journal_options& options) :
   journals_(std::make_shared<journal_map>()) {
   const auto began = std::chrono::steady_clock::now();
   jetstream_options stream;
@@ -16,11 +16,8 @@ fleet_events::fleet_events(const fleet_config& fleet, __natsConnection* connecti
   std::size_t from_snapshot = 0;
   for (const cluster_spec& cluster : fleet.clusters) {
     journal_options agent_options = options;
-    // TODO: the unified scheme's conversation subjects
-    // (agent.conversations.<id>.request|response|error|status, with the
-    // Sender, Recipient, Conversation-Id and Correlation-Id headers) are not
-    // served yet; only its event subjects are. It needs header-aware agent
-    // subscriptions in the bridge.
+    // The unified scheme's conversation subjects are served by the
+    // conversation relay (routing/conversation_relay.hpp), not here.
     agent_options.unified_subjects = cluster.unified_subjects;
     for (const agent_definition& agent : cluster.agents) {
       auto journal = std::make_shared<agent_journal>(agent, *log_, agent_options);

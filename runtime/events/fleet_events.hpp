@@ -20,7 +20,7 @@ public:
   /// stream in the way, the log unreadable): a fleet must not start with
   /// states it could not read.
   fleet_events(const fleet_config& fleet, __natsConnection* connection,
-               journal_options options = {});
+               const journal_options& options = {});
 
   /// The journals, for the actors.
   std::shared_ptr<const journal_map> journals() const {

@@ -17,7 +17,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 /// A scrape is small: anything bigger is not for us.
-constexpr std::size_t request_limit = 16 * 1024;
+constexpr std::size_t request_limit = std::size_t{16} * 1024;
 constexpr auto idle_limit = std::chrono::seconds(30);
 
 tcp::endpoint parse_address(const std::string& address) {

@@ -79,7 +79,7 @@ public:
     });
     resolver_.async_resolve(
       request_.endpoint.host, request_.endpoint.port,
-      [self = shared_from_this()](error_code ec, tcp::resolver::results_type results) {
+      [self = shared_from_this()](error_code ec, const tcp::resolver::results_type& results) {
         self->on_resolve(ec, results);
       });
   }

@@ -80,8 +80,8 @@ public:
     provider_(provider),
     agent_(request.agent), model_(request.model.model_name), on_chunk_(std::move(on_chunk)),
     on_done_(std::move(on_done)), log_(std::move(log)), started_(std::chrono::steady_clock::now()) {
-    on_text_ = [this](std::string text) {
-      take(std::move(text));
+    on_text_ = [this](const std::string& text) {
+      take(text);
     };
   }
 
@@ -122,7 +122,7 @@ private:
     return status_ / 100 == 2;
   }
 
-  void take(std::string text) {
+  void take(const std::string& text) {
     if (text.empty())
       return;
     if (on_chunk_)

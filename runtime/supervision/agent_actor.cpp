@@ -80,7 +80,7 @@ void snapshot_if_due(self_ptr self) {
 }
 
 /// Asks the agent's provider; the answer comes back as a `completed_atom`.
-void start_completion(self_ptr self, const std::string& reply_subject, chat_request request,
+void start_completion(self_ptr self, const std::string& reply_subject, const chat_request& request,
                       std::chrono::steady_clock::time_point received) {
   auto& st = self->state;
   model_provider* provider = st.services.providers->find(request.model.provider);
@@ -125,7 +125,7 @@ void on_incoming(self_ptr self, inbound_message& message) {
     agent_core::outcome outcome = st.core->handle(message);
     record_events(st.journal.get(), outcome.events);
     if (outcome.completion) {
-      start_completion(self, message.reply, std::move(*outcome.completion), message.received);
+      start_completion(self, message.reply, *outcome.completion, message.received);
       return;
     }
     if (outcome.reply)

@@ -412,7 +412,7 @@ std::string cluster_head_json(self_ptr self) {
 
 } // namespace
 
-caf::behavior cluster_actor(self_ptr self, cluster_spec spec, fleet_services services) {
+caf::behavior cluster_actor(self_ptr self, const cluster_spec& spec, fleet_services services) {
   self->state.id = spec.id;
   self->state.supervision = spec.supervision;
   self->state.services = std::move(services);

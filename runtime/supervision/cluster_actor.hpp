@@ -97,7 +97,7 @@ struct cluster_actor_state {
 /// past the restart limit the agent is marked failed. Answers `ready_atom`
 /// with its agent count, and `shutdown_atom` once every agent has finished
 /// its queue and stopped.
-caf::behavior cluster_actor(caf::stateful_actor<cluster_actor_state>* self, cluster_spec spec,
-                            fleet_services services);
+caf::behavior cluster_actor(caf::stateful_actor<cluster_actor_state>* self,
+                            const cluster_spec& spec, fleet_services services);
 
 } // namespace agent_runtime

@@ -34,7 +34,7 @@ caf::response_promise sum_over_clusters(self_ptr self, Atom question,
   gather<Answer>(
     self, cluster_actors(self), question, limit, [rp, asked](std::vector<Answer> answers) mutable {
       std::size_t total = 0;
-      for (const Answer& answer : answers)
+      for (auto answer : answers)
         total += static_cast<std::size_t>(answer);
       if (answers.size() < asked)
         component_logger("supervisor")

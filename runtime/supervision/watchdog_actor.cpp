@@ -5,9 +5,9 @@
 
 namespace agent_runtime {
 
-caf::behavior watchdog_actor(caf::event_based_actor* self, caf::actor supervisor,
+caf::behavior watchdog_actor(caf::event_based_actor* self, const caf::actor& supervisor,
                              std::chrono::milliseconds period,
-                             std::function<void(std::size_t agents)> alive) {
+                             const std::function<void(std::size_t agents)>& alive) {
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {

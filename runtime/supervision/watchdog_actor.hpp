@@ -11,8 +11,8 @@ namespace agent_runtime {
 /// supervisor, which asks every cluster, and calls `alive` with the number
 /// of agents once all have answered. A stalled scheduler stops the calls,
 /// and with them systemd's watchdog pings.
-caf::behavior watchdog_actor(caf::event_based_actor* self, caf::actor supervisor,
+caf::behavior watchdog_actor(caf::event_based_actor* self, const caf::actor& supervisor,
                              std::chrono::milliseconds period,
-                             std::function<void(std::size_t agents)> alive);
+                             const std::function<void(std::size_t agents)>& alive);
 
 } // namespace agent_runtime

@@ -46,7 +46,7 @@ struct secure_dir {
     fs::remove_all(dir);
   }
   std::string write(const std::string& name, const std::string& content) const {
-    const auto path = (dir / name).string();
+    auto path = (dir / name).string();
     std::ofstream(path) << content;
     fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
     return path;
@@ -89,7 +89,7 @@ std::pair<int, std::string> agentctl(const std::string& url, std::vector<std::st
                                      std::vector<std::string> env) {
   std::vector<std::string> argv = {AGENTCTL_BINARY, "--nats", url, "--timeout", "1500"};
   argv.insert(argv.end(), args.begin(), args.end());
-  child_process ctl(argv, env);
+  child_process ctl(std::move(argv), std::move(env));
   const int code = ctl.wait();
   return {code, ctl.output()};
 }
@@ -157,11 +157,14 @@ TEST_CASE("the shipped nats-server.conf: clients talk to agents but cannot steer
 TEST_CASE("when the server lets a client publish on admin subjects, the runtime still refuses") {
   secure_dir d;
   // Test-only: two users with every permission.
+  // JetStream on, as the runtime needs it for the agents' events.
   const std::string config =
-    d.write("permissive.conf", "authorization { users = [\n"
-                               "  { user: agent-runtime, password: runtime-pw }\n"
-                               "  { user: client, password: client-pw }\n"
-                               "] }\n");
+    d.write("permissive.conf", "jetstream { store_dir: \"" + d.path("jetstream") +
+                                 "\" }\n"
+                                 "authorization { users = [\n"
+                                 "  { user: agent-runtime, password: runtime-pw }\n"
+                                 "  { user: client, password: client-pw }\n"
+                                 "] }\n");
   nats_server_process server = server_with(config);
   child_process runtime =
     runtime_as(d, server.url(), {}, {"NATS_USER=agent-runtime", "NATS_PASSWORD=runtime-pw"});

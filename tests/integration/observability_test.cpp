@@ -27,6 +27,7 @@ const std::regex rfc3339(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\
 const std::regex name_pattern(R"(^[A-Za-z0-9_-]+$)");
 
 const std::string sage_id = "01936f11-4ea2-7000-8000-000000000001";
+const std::string shipped_config = AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml";
 const std::string ddd_id = "01936f22-7c43-7000-8000-000000000002";
 
 /// The shipped fleet with metrics on a free loopback port and a state
@@ -80,10 +81,10 @@ TEST_CASE("service discovery answers $SRV.PING, INFO and STATS as the services c
   REQUIRE(!id.empty());
 
   SUBCASE("each verb answers alone, with the service name, and with name and id") {
-    for (const std::string verb : {"PING", "INFO", "STATS"}) {
-      std::string type = verb == "PING" ? "ping" : verb == "INFO" ? "info" : "stats";
-      for (const std::string& subject : {"$SRV." + verb, "$SRV." + verb + ".agent-runtime",
-                                         "$SRV." + verb + ".agent-runtime." + id}) {
+    const std::string instance = ".agent-runtime." + id;
+    for (const std::string verb : {"$SRV.PING", "$SRV.INFO", "$SRV.STATS"}) {
+      std::string type = verb == "$SRV.PING" ? "ping" : verb == "$SRV.INFO" ? "info" : "stats";
+      for (const std::string& subject : {verb, verb + ".agent-runtime", verb + instance}) {
         CAPTURE(subject);
         json reply = f.client->request_json(subject, "");
         CHECK(reply["type"] == "io.nats.micro.v1." + type + "_response");
@@ -256,7 +257,7 @@ TEST_CASE(
     CHECK_FALSE(f.runtime->service_id().empty());
   }
   SUBCASE("an address that is not host:port") {
-    nats_server_process server{{0, false}};
+    nats_server_process server{{0, true}};
     fleet_config fleet = load_fleet_config(AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml");
     runtime_options options;
     options.nats_url = server.url();
@@ -304,10 +305,9 @@ TEST_CASE("agentctl metrics prints each runtime's endpoint counts, with exit cod
 }
 
 TEST_CASE("agent-runtime --metrics serves the endpoints; an address it cannot use stops it") {
-  nats_server_process server{{0, false}};
+  nats_server_process server{{0, true}};
   SUBCASE("a free port") {
-    child_process runtime({AGENT_RUNTIME_BINARY, "--config",
-                           AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml", "--nats", server.url(),
+    child_process runtime({AGENT_RUNTIME_BINARY, "--config", shipped_config, "--nats", server.url(),
                            "--metrics", "127.0.0.1:0"});
     REQUIRE(runtime.wait_for_output("[runtime] ready"));
     std::smatch found;
@@ -319,8 +319,7 @@ TEST_CASE("agent-runtime --metrics serves the endpoints; an address it cannot us
     CHECK(runtime.stop(SIGTERM) == 0);
   }
   SUBCASE("a bad address") {
-    child_process runtime({AGENT_RUNTIME_BINARY, "--config",
-                           AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml", "--nats", server.url(),
+    child_process runtime({AGENT_RUNTIME_BINARY, "--config", shipped_config, "--nats", server.url(),
                            "--metrics", "127.0.0.1:port"});
     CHECK(runtime.wait() == 1);
     CHECK(runtime.output().find("metrics address '127.0.0.1:port'") != std::string::npos);

@@ -11,12 +11,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 
 #include "config/fleet_config.hpp"
 #include "embedded/nats_server_process.hpp"
 #include "support/child_process.hpp"
+#include "support/scoped_env.hpp"
 #include "support/test_client.hpp"
 
 using namespace agent_runtime;
@@ -46,14 +48,14 @@ bool process_alive(int pid) {
 } // namespace
 
 TEST_CASE("with no NATS URL the program starts its own nats-server and stops it on SIGTERM") {
-  ::unsetenv("NATS_URL");
+  scoped_env no_url("NATS_URL", nullptr);
   // The embedded server keeps its JetStream store in the state folder: one
   // of this test's own, so that no earlier run's events come back.
   char state_dir[] = "/tmp/program-test-XXXXXX";
   REQUIRE(::mkdtemp(state_dir));
-  ::setenv("STATE_DIRECTORY", state_dir, 1);
+  std::optional<scoped_env> state(std::in_place, "STATE_DIRECTORY", state_dir);
   child_process runtime({AGENT_RUNTIME_BINARY, "--config", config_file});
-  ::unsetenv("STATE_DIRECTORY");
+  state.reset();
   REQUIRE_MESSAGE(runtime.wait_for_output("[runtime] ready"), runtime.output());
 
   std::smatch found;

@@ -54,13 +54,15 @@ struct swap_files {
     if (!plugin.empty())
       manifest << "plugin: " << plugin << "\n";
     const std::string suffix = "-v" + version.substr(0, version.find('.'));
+    const std::string version_line = "\nversion: " + version;
+    const std::string model_line = "\nmodel: $1" + suffix;
     for (const agent_definition& agent : agents) {
       std::ifstream in(fs::path(AGENT_RUNTIME_SOURCE_DIR) / "agents" / (agent.name + ".md"));
       std::stringstream text;
       text << in.rdbuf();
       std::string def =
-        std::regex_replace(text.str(), std::regex("\nversion: [^\n]*"), "\nversion: " + version);
-      def = std::regex_replace(def, std::regex("\nmodel: ([^\n]*)"), "\nmodel: $1" + suffix);
+        std::regex_replace(text.str(), std::regex("\nversion: [^\n]*"), version_line);
+      def = std::regex_replace(def, std::regex("\nmodel: ([^\n]*)"), model_line);
       std::ofstream(folder / "agents" / (agent.name + ".md"))
         << def << "\nThis is " << version << ".\n";
     }

@@ -10,7 +10,9 @@
 // Usage: node tests/js/service_discovery.mjs <path-to-agent-runtime> <path-to-clusters.yaml>
 
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { setTimeout as pause } from "node:timers/promises";
 import { connect, RequestStrategy, StringCodec } from "nats";
@@ -116,6 +118,8 @@ function total(allStats, name, field) {
   return allStats.reduce((sum, stats) => sum + endpoint(stats, name)[field], 0);
 }
 
+let storeDir = null;
+
 async function main() {
   const [runtimeArg, configArg] = process.argv.slice(2);
   if (!runtimeArg || !configArg) {
@@ -124,7 +128,10 @@ async function main() {
   }
   const port = await freePort();
   const url = `nats://127.0.0.1:${port}`;
-  const server = startProcess("nats-server", "/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", `${port}`]);
+  // JetStream on: the runtimes keep their agents' events there.
+  storeDir = mkdtempSync(path.join(os.tmpdir(), "service-discovery-js-"));
+  const server = startProcess("nats-server", "/usr/sbin/nats-server",
+    ["-a", "127.0.0.1", "-p", `${port}`, "-js", "-sd", storeDir]);
   await waitUntil("nats-server accepts connections", () => accepts(port), START_LIMIT_MS, server);
 
   const runtimes = [1, 2].map((n) => startProcess(`agent-runtime ${n}`, path.resolve(runtimeArg),
@@ -231,5 +238,6 @@ main()
   })
   .finally(() => {
     killLeftovers();
+    if (storeDir) rmSync(storeDir, { recursive: true, force: true });
     process.exit(failed === 0 ? 0 : 1);
   });

@@ -26,9 +26,11 @@ child_process::child_process(std::vector<std::string> argv, std::vector<std::str
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
     ::close(fd);
+    // The forked child has one thread: nothing else reads the environment.
     for (std::string& variable : env)
-      ::putenv(variable.data());
+      ::putenv(variable.data()); // NOLINT(concurrency-mt-unsafe)
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (std::string& a : argv)
       args.push_back(a.data());
     args.push_back(nullptr);

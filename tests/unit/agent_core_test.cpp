@@ -33,7 +33,8 @@ json reply_to(agent_core& agent, const inbound_message& message) {
   agent_core::outcome out = agent.handle(message);
   if (out.completion) {
     chat_result result;
-    mock_provider().complete(*out.completion, nullptr, [&](chat_result r) { result = r; });
+    mock_provider().complete(*out.completion, nullptr,
+                             [&](chat_result r) { result = std::move(r); });
     return json::parse(agent.finish(*out.completion, result));
   }
   REQUIRE(out.reply);

@@ -73,6 +73,7 @@ TEST_CASE("events recorded from several threads keep one gap-free sequence in lo
   memory_event_log log;
   agent_journal journal(sage(), log, fixed_clock(1000000));
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (std::size_t i = 0; i < 250; ++i)

@@ -9,6 +9,7 @@
 #include "support/chat_requests.hpp"
 #include "support/http_test_server.hpp"
 #include "support/model_wire.hpp"
+#include "support/scoped_env.hpp"
 
 using namespace agent_runtime;
 using namespace agent_runtime::testing;
@@ -29,10 +30,11 @@ TEST_CASE("anthropic streams content_block_delta events and sends the system pro
   chat_request request = chat_for("anthropic", server.url(), "claude-test");
   request.model.api_key_env = "ANTHROPIC_TEST_KEY";
   request.model.temperature = 0.2;
-  ::setenv("ANTHROPIC_TEST_KEY", "sk-ant-test", 1);
   answer_probe probe;
-  anthropic.complete(request, probe.on_chunk(), probe.on_done());
-  ::unsetenv("ANTHROPIC_TEST_KEY");
+  {
+    scoped_env key("ANTHROPIC_TEST_KEY", "sk-ant-test");
+    anthropic.complete(request, probe.on_chunk(), probe.on_done());
+  }
 
   REQUIRE(probe.wait_chunks(1));
   CHECK_FALSE(probe.ended());
@@ -61,14 +63,11 @@ TEST_CASE("anthropic streams content_block_delta events and sends the system pro
 TEST_CASE("anthropic without an API key fails before anything is sent") {
   http_test_server server([](const received_request&, response_writer&) {});
   anthropic_provider anthropic(std::make_shared<http_client>(), {});
-  const char* before = std::getenv("ANTHROPIC_API_KEY");
-  const std::string saved = before ? before : "";
-  ::unsetenv("ANTHROPIC_API_KEY");
-
   answer_probe probe;
-  anthropic.complete(chat_for("anthropic", server.url()), probe.on_chunk(), probe.on_done());
-  if (before)
-    ::setenv("ANTHROPIC_API_KEY", saved.c_str(), 1);
+  {
+    scoped_env no_key("ANTHROPIC_API_KEY", nullptr);
+    anthropic.complete(chat_for("anthropic", server.url()), probe.on_chunk(), probe.on_done());
+  }
 
   auto result = probe.wait();
   REQUIRE(result);

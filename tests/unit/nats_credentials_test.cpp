@@ -27,7 +27,7 @@ struct credential_dir {
     std::filesystem::remove_all(dir);
   }
   std::string write(const std::string& name, const std::string& content) const {
-    const auto path = (dir / name).string();
+    auto path = (dir / name).string();
     std::ofstream(path) << content;
     return path;
   }

@@ -10,36 +10,13 @@
 #include "support/chat_requests.hpp"
 #include "support/http_test_server.hpp"
 #include "support/model_wire.hpp"
+#include "support/scoped_env.hpp"
 
 using namespace agent_runtime;
 using namespace agent_runtime::testing;
 using nlohmann::json;
 
 namespace {
-
-/// Sets an environment variable for one test and restores it after.
-class scoped_env {
-public:
-  scoped_env(const char* name, const char* value) : name_(name) {
-    if (const char* before = std::getenv(name))
-      before_ = before;
-    if (value)
-      ::setenv(name, value, 1);
-    else
-      ::unsetenv(name);
-  }
-
-  ~scoped_env() {
-    if (before_)
-      ::setenv(name_, before_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
-private:
-  const char* name_;
-  std::optional<std::string> before_;
-};
 
 http_test_server answering_server() {
   return http_test_server([](const received_request&, response_writer& out) {

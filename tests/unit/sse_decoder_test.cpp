@@ -46,7 +46,7 @@ TEST_CASE("server-sent events are framed the same whatever the size of the reads
     std::vector<std::string> texts;
     for (std::size_t at = 0; at < body.size(); at += piece)
       REQUIRE_FALSE(decoder.feed(std::string_view(body).substr(at, piece),
-                                 [&](std::string t) { texts.push_back(t); }));
+                                 [&](const std::string& t) { texts.push_back(t); }));
     CHECK(decoder.finished());
     using event = std::pair<std::string, std::string>;
     CHECK(decoder.events == std::vector<event>{{"first", "one"}, {"", "two\nthree"}, {"", "end"}});
@@ -56,7 +56,7 @@ TEST_CASE("server-sent events are framed the same whatever the size of the reads
 
 TEST_CASE("a last event without its blank line still counts, a line of no field is refused") {
   recording_decoder decoder;
-  auto ignore = [](std::string) {
+  auto ignore = [](const std::string&) {
   };
   REQUIRE_FALSE(decoder.feed("data: end", ignore));
   CHECK_FALSE(decoder.finished());
