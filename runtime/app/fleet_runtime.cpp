@@ -14,6 +14,7 @@
 #include "bridge/nats_bridge.hpp"
 #include "events/fleet_events.hpp"
 #include "observability/fleet_observability.hpp"
+#include "routing/conversation_relay.hpp"
 #include "routing/route_table.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/supervisor_actor.hpp"
@@ -34,6 +35,11 @@ std::unique_ptr<caf::actor_system_config> actor_config(const runtime_options& op
   // short handlers fed from outside threads.
   config->set("scheduler.policy", caf::atom("sharing"));
   config->set("scheduler.max-threads", options.scheduler_threads);
+  // CAF's default lets an actor run until its mailbox is empty: an agent fed
+  // as fast as it answers would hold a worker, and everyone behind it
+  // (clusters, the admin plane, other agents) would wait. A bounded batch
+  // per turn keeps the scheduler fair.
+  config->set("scheduler.max-throughput", std::size_t{32});
   return config;
 }
 
@@ -45,6 +51,9 @@ struct fleet_runtime::impl {
   std::shared_ptr<spdlog::logger> log = component_logger("runtime");
   std::unique_ptr<nats_bridge> bridge;
   route_table routes;
+  /// The conversation subjects of the unified scheme; between the request
+  /// tracker and the bridge, so it outlives the actors' last replies.
+  std::unique_ptr<conversation_relay> conversations;
   /// Counts requests between the bridge and the agents; serves $SRV.* and
   /// the HTTP endpoints.
   std::unique_ptr<fleet_observability> observability;
@@ -103,6 +112,39 @@ struct fleet_runtime::impl {
     });
     component_logger("admin")->info("[admin] serving agent.admin.> (status, enable, disable, "
                                     "suspend, resume, upgrade, rollback)");
+  }
+
+  /// The agents of every cluster, as conversations name them.
+  std::vector<conversation_target> conversation_targets() const {
+    std::vector<conversation_target> targets;
+    for (const cluster_spec& cluster : fleet.clusters) {
+      for (const agent_definition& agent : cluster.agents) {
+        for (const subject_route& route : routes.routes()) {
+          if (route.agent == agent.name && route.kind == subject_kind::agent_ref)
+            targets.push_back(
+              {cluster.id + "." + agent.name + "." + agent.id, route, cluster.unified_subjects});
+        }
+      }
+    }
+    return targets;
+  }
+
+  /// Serves `agent.conversations.*.request` when any cluster has unified
+  /// subjects on; in one queue group, so that one runtime takes each request.
+  void serve_conversations() {
+    if (!conversations->serves_any())
+      return;
+    const std::string subject = conversation_subjects::requests();
+    const std::string group = fleet.settings.queue_group + ".conversations";
+    conversation_relay* relay = conversations.get();
+    message_dispatcher* dispatcher = &observability->dispatcher();
+    bridge->subscribe_group(
+      subject, group, [relay, dispatcher](inbound_message& request, message_headers& headers) {
+        relay->on_request(request, headers, *dispatcher);
+      });
+    component_logger("conversations")
+      ->info("[conversations] Subscribed to conversations: {} agents={} queue_group={}", subject,
+             conversations->serving(), group);
   }
 
   /// NATS service discovery, and the HTTP endpoints when an address is set.
@@ -200,12 +242,16 @@ void fleet_runtime::start() {
         d.routes.add_agent(agent.name, agent.id, cluster.id, d.fleet.settings.queue_group,
                            d.fleet.settings.max_in_flight);
     }
-    d.observability = std::make_unique<fleet_observability>(d.fleet, d.routes, *d.bridge);
+    d.conversations =
+      std::make_unique<conversation_relay>(*d.bridge, *d.bridge, d.conversation_targets());
+    d.observability =
+      std::make_unique<fleet_observability>(d.fleet, d.routes, *d.bridge, *d.conversations);
     d.restore_operator_state();
     d.events = std::make_unique<fleet_events>(d.fleet, d.bridge->native_connection());
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
       d.bridge->subscribe(route, d.observability->dispatcher());
+    d.serve_conversations();
     d.serve_admin();
     d.serve_observability();
     // Ready means the server has every subscription, not just our socket.
@@ -245,6 +291,7 @@ void fleet_runtime::stop() {
   d.providers.reset();
   d.events.reset();
   d.observability.reset();
+  d.conversations.reset();
   d.bridge.reset();
   d.log->info("[runtime] stopped");
 }

@@ -3,8 +3,10 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "app/log.hpp"
+#include "routing/refusal.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -33,6 +35,37 @@ int64_t reconnect_delay(natsConnection*, int attempts, void*) {
   return std::min<int64_t>(5000, int64_t{100} << std::min(attempts, 6));
 }
 
+/// Every header of `msg`, each value of a repeated name in turn.
+message_headers read_headers(natsMsg* msg) {
+  message_headers headers;
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) != NATS_OK)
+    return headers;
+  for (int i = 0; i < count; ++i) {
+    const char** values = nullptr;
+    int n = 0;
+    if (natsMsgHeader_Values(msg, keys[i], &values, &n) != NATS_OK)
+      continue;
+    for (int j = 0; j < n; ++j)
+      headers.emplace_back(keys[i], values[j] ? values[j] : "");
+    free(static_cast<void*>(values));
+  }
+  free(static_cast<void*>(keys));
+  return headers;
+}
+
+/// Subject, reply subject and payload of `msg`, copied out of it.
+inbound_message read_message(natsMsg* msg) {
+  inbound_message message;
+  message.subject = natsMsg_GetSubject(msg);
+  if (const char* reply = natsMsg_GetReply(msg))
+    message.reply = reply;
+  message.payload.assign(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  return message;
+}
+
 /// Why the connection failed, saying so plainly when the server refused
 /// who we are (never with the secret itself).
 std::string connect_failure(const std::string& url, const nats_credentials& credentials,
@@ -58,6 +91,14 @@ struct nats_bridge::callbacks {
 /// A subscription outside the agents' routes (the admin subjects).
 struct nats_bridge::plain_subscription {
   std::function<void(inbound_message&)> handler;
+  natsSubscription* handle = nullptr;
+};
+
+/// A subscription in a queue group outside the agents' routes (the
+/// conversation subjects), drained on stop.
+struct nats_bridge::group_subscription {
+  std::string subject;
+  std::function<void(inbound_message&, message_headers&)> handler;
   natsSubscription* handle = nullptr;
 };
 
@@ -114,6 +155,8 @@ nats_bridge::~nats_bridge() {
     natsSubscription_Destroy(sub->handle);
   for (auto& sub : plain_subscriptions_)
     natsSubscription_Destroy(sub->handle);
+  for (auto& sub : group_subscriptions_)
+    natsSubscription_Destroy(sub->handle);
   if (connection_) {
     natsConnection_Close(connection_);
     natsConnection_Destroy(connection_);
@@ -145,13 +188,8 @@ void nats_bridge::subscribe(const subject_route& route, message_dispatcher& disp
 
 void nats_bridge::on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* sub = static_cast<subscription*>(closure);
-  inbound_message message;
+  inbound_message message = read_message(msg);
   message.kind = sub->route.kind;
-  message.subject = natsMsg_GetSubject(msg);
-  if (const char* reply = natsMsg_GetReply(msg))
-    message.reply = reply;
-  message.payload.assign(natsMsg_GetData(msg),
-                         static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   natsMsg_Destroy(msg);
 
   const dispatch_result result = sub->dispatcher->dispatch(sub->route, message);
@@ -162,33 +200,24 @@ void nats_bridge::on_message(natsConnection*, natsSubscription*, natsMsg* msg, v
 void nats_bridge::refuse(const subscription& sub, dispatch_result why, const std::string& subject,
                          const std::string& reply) {
   const std::string& agent = sub.route.agent;
-  std::string message;
   if (why == dispatch_result::busy) {
     const std::uint64_t busy = sub.dispatcher->busy_count(sub.route);
-    const std::size_t limit = sub.dispatcher->in_flight_limit(sub.route);
-    message =
-      "agent " + agent + " is busy (" + std::to_string(limit) + " requests in flight); retry later";
     // One line per hundred refusals: a flood of busy replies must not become
     // a flood of log lines.
     if (busy == 1 || busy % 100 == 0)
       log_->warn("[{}] busy: refused subject={} refused_total={} limit={}", agent, subject, busy,
-                 limit);
+                 sub.dispatcher->in_flight_limit(sub.route));
   } else if (why == dispatch_result::disabled) {
     // Every agent of a disabled cluster sees each broadcast: no news there.
     if (sub.route.kind == subject_kind::broadcast)
       return;
-    message = "cluster " + sub.dispatcher->cluster_of(sub.route) + " is disabled; agent " + agent +
-              " takes no requests until an operator enables it";
     log_->debug("[{}] refused subject={} reason=\"cluster disabled\"", agent, subject);
   } else {
-    message = "agent " + agent + " is not running";
     log_->warn("[{}] refused subject={} reason=\"agent not running\"", agent, subject);
   }
   if (!reply.empty())
-    publish(reply, "{\"status\":\"error\",\"message\":\"" + message + "\"" +
-                     (why == dispatch_result::busy       ? ",\"busy\":true}"
-                      : why == dispatch_result::disabled ? ",\"disabled\":true}"
-                                                         : "}"));
+    publish(reply, refusal_reply(why, agent, sub.dispatcher->cluster_of(sub.route),
+                                 sub.dispatcher->in_flight_limit(sub.route)));
 }
 
 void nats_bridge::callbacks::on_disconnected(natsConnection* nc, void* closure) {
@@ -245,12 +274,7 @@ void nats_bridge::subscribe_all(const std::string& subject,
   auto sub = std::make_unique<plain_subscription>();
   sub->handler = std::move(handler);
   auto on_message = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    inbound_message message;
-    message.subject = natsMsg_GetSubject(msg);
-    if (const char* reply = natsMsg_GetReply(msg))
-      message.reply = reply;
-    message.payload.assign(natsMsg_GetData(msg),
-                           static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    inbound_message message = read_message(msg);
     const char* authorization = nullptr;
     if (natsMsgHeader_Get(msg, "Authorization", &authorization) == NATS_OK && authorization)
       message.authorization = authorization;
@@ -262,6 +286,23 @@ void nats_bridge::subscribe_all(const std::string& subject,
   plain_subscriptions_.push_back(std::move(sub));
 }
 
+void nats_bridge::subscribe_group(const std::string& subject, const std::string& queue_group,
+                                  std::function<void(inbound_message&, message_headers&)> handler) {
+  auto sub = std::make_unique<group_subscription>();
+  sub->subject = subject;
+  sub->handler = std::move(handler);
+  auto on_message = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    inbound_message message = read_message(msg);
+    message_headers headers = read_headers(msg);
+    natsMsg_Destroy(msg);
+    static_cast<group_subscription*>(closure)->handler(message, headers);
+  };
+  check(natsConnection_QueueSubscribe(&sub->handle, connection_, subject.c_str(),
+                                      queue_group.c_str(), on_message, sub.get()),
+        "subscribe " + subject);
+  group_subscriptions_.push_back(std::move(sub));
+}
+
 void nats_bridge::flush(std::chrono::milliseconds limit) {
   check(natsConnection_FlushTimeout(connection_, limit.count()), "flush");
 }
@@ -269,22 +310,26 @@ void nats_bridge::flush(std::chrono::milliseconds limit) {
 void nats_bridge::drain(std::chrono::milliseconds limit) {
   for (auto& sub : plain_subscriptions_)
     natsSubscription_Unsubscribe(sub->handle);
-  for (auto& sub : subscriptions_) {
-    natsStatus status = natsSubscription_Drain(sub->handle);
+  std::vector<std::pair<natsSubscription*, const std::string*>> draining;
+  for (auto& sub : subscriptions_)
+    draining.emplace_back(sub->handle, &sub->route.subject);
+  for (auto& sub : group_subscriptions_)
+    draining.emplace_back(sub->handle, &sub->subject);
+  for (auto& [handle, subject] : draining) {
+    natsStatus status = natsSubscription_Drain(handle);
     if (status != NATS_OK)
-      log_->warn("[nats] drain failed subject={} error={}", sub->route.subject, describe(status));
+      log_->warn("[nats] drain failed subject={} error={}", *subject, describe(status));
   }
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (auto& sub : subscriptions_) {
+  for (auto& [handle, subject] : draining) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
     natsStatus status =
-      natsSubscription_WaitForDrainCompletion(sub->handle, std::max<int64_t>(1, left.count()));
+      natsSubscription_WaitForDrainCompletion(handle, std::max<int64_t>(1, left.count()));
     if (status != NATS_OK)
-      log_->warn("[nats] drain incomplete subject={} error={}", sub->route.subject,
-                 describe(status));
+      log_->warn("[nats] drain incomplete subject={} error={}", *subject, describe(status));
   }
-  log_->info("[nats] subscriptions drained count={}", subscriptions_.size());
+  log_->info("[nats] subscriptions drained count={}", draining.size());
 }
 
 void nats_bridge::close(std::chrono::milliseconds flush_limit) {
@@ -299,6 +344,9 @@ void nats_bridge::close(std::chrono::milliseconds flush_limit) {
   for (auto& sub : plain_subscriptions_)
     natsSubscription_Destroy(sub->handle);
   plain_subscriptions_.clear();
+  for (auto& sub : group_subscriptions_)
+    natsSubscription_Destroy(sub->handle);
+  group_subscriptions_.clear();
   natsConnection_Close(connection_);
   natsConnection_Destroy(connection_);
   connection_ = nullptr;
@@ -312,6 +360,26 @@ bool nats_bridge::publish(const std::string& subject, const std::string& payload
   }
   natsStatus status = natsConnection_Publish(connection_, subject.c_str(), payload.data(),
                                              static_cast<int>(payload.size()));
+  if (status == NATS_OK)
+    return true;
+  log_->warn("[nats] publish failed subject={} error={}", subject, describe(status));
+  return false;
+}
+
+bool nats_bridge::publish_with_headers(const std::string& subject, const message_headers& headers,
+                                       const std::string& payload) {
+  if (!connection_) {
+    log_->warn("[nats] publish after close dropped subject={}", subject);
+    return false;
+  }
+  natsMsg* msg = nullptr;
+  natsStatus status = natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
+                                     static_cast<int>(payload.size()));
+  for (auto it = headers.begin(); status == NATS_OK && it != headers.end(); ++it)
+    status = natsMsgHeader_Add(msg, it->first.c_str(), it->second.c_str());
+  if (status == NATS_OK)
+    status = natsConnection_PublishMsg(connection_, msg);
+  natsMsg_Destroy(msg);
   if (status == NATS_OK)
     return true;
   log_->warn("[nats] publish failed subject={} error={}", subject, describe(status));

@@ -16,6 +16,7 @@
 #include <spdlog/logger.h>
 
 #include "bridge/nats_credentials.hpp"
+#include "routing/conversation_relay.hpp"
 #include "routing/subject_route.hpp"
 
 struct __natsConnection;
@@ -52,7 +53,7 @@ struct bridge_options {
 };
 
 /// A NATS connection serving the fleet's subscriptions.
-class nats_bridge : public reply_sink {
+class nats_bridge : public reply_sink, public header_sink {
 public:
   /// Connects; throws `bridge_error` when NATS cannot be reached.
   explicit nats_bridge(bridge_options options);
@@ -70,6 +71,12 @@ public:
   /// header, to `handler` on nats.c's thread. Throws `bridge_error`.
   void subscribe_all(const std::string& subject, std::function<void(inbound_message&)> handler);
 
+  /// Subscribes `subject` in `queue_group` and hands each message, with all
+  /// its headers, to `handler` on nats.c's thread. Drained on stop like the
+  /// agents' subscriptions. Throws `bridge_error`.
+  void subscribe_group(const std::string& subject, const std::string& queue_group,
+                       std::function<void(inbound_message&, message_headers&)> handler);
+
   /// Waits until the server has processed everything sent so far (a PING
   /// round trip); throws `bridge_error` after `limit`.
   void flush(std::chrono::milliseconds limit);
@@ -82,6 +89,9 @@ public:
   void close(std::chrono::milliseconds flush_limit);
 
   bool publish(const std::string& subject, const std::string& payload) override;
+
+  bool publish_with_headers(const std::string& subject, const message_headers& headers,
+                            const std::string& payload) override;
 
   /// The state of the link.
   link_status link() const;
@@ -110,6 +120,8 @@ private:
   std::vector<std::unique_ptr<subscription>> subscriptions_;
   struct plain_subscription;
   std::vector<std::unique_ptr<plain_subscription>> plain_subscriptions_;
+  struct group_subscription;
+  std::vector<std::unique_ptr<group_subscription>> group_subscriptions_;
   std::shared_ptr<spdlog::logger> log_;
   /// Steady-clock milliseconds when the link went down; 0 while up.
   std::atomic<std::int64_t> down_since_ms_{0};

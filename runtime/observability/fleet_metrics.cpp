@@ -142,14 +142,19 @@ std::vector<MetricFamily> fleet_metrics::Collect() const {
                         "Requests counted but not timed: too many replies were outstanding",
                         MetricType::Counter);
   add_counter(untimed, {}, static_cast<double>(tracker_.untimed()));
+  auto conversations = family("agent_runtime_conversations_refused_total",
+                              "Conversation requests refused before any agent saw them (bad "
+                              "headers, unknown or non-unified recipient, busy, disabled)",
+                              MetricType::Counter);
+  add_counter(conversations, {}, static_cast<double>(now.conversations_refused));
   auto info = family("agent_runtime_info", "The runtime's version (always 1)", MetricType::Gauge);
   add_gauge(info, {{"version", now.version}}, 1);
 
-  return {std::move(requests),  std::move(errors),     std::move(busy),
-          std::move(in_flight), std::move(restarts),   std::move(latency),
-          std::move(enabled),   std::move(version),    std::move(cluster_restarts),
-          std::move(connected), std::move(reconnects), std::move(slow),
-          std::move(untimed),   std::move(info)};
+  return {std::move(requests),  std::move(errors),        std::move(busy),
+          std::move(in_flight), std::move(restarts),      std::move(latency),
+          std::move(enabled),   std::move(version),       std::move(cluster_restarts),
+          std::move(connected), std::move(reconnects),    std::move(slow),
+          std::move(untimed),   std::move(conversations), std::move(info)};
 }
 
 std::string fleet_metrics::text() const {

@@ -41,6 +41,8 @@ struct fleet_sample {
   bool nats_connected = false;
   std::uint64_t nats_reconnects = 0;
   std::uint64_t nats_slow_consumer_events = 0;
+  /// Conversation requests refused before any agent saw them.
+  std::uint64_t conversations_refused = 0;
   std::string version;
 };
 

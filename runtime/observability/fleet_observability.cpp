@@ -5,6 +5,7 @@
 #include "app/log.hpp"
 #include "app/version.hpp"
 #include "bridge/nats_bridge.hpp"
+#include "routing/conversation_relay.hpp"
 #include "routing/route_table.hpp"
 
 namespace agent_runtime {
@@ -26,9 +27,9 @@ std::string version_of(const cluster_spec& cluster) {
 } // namespace
 
 fleet_observability::fleet_observability(const fleet_config& fleet, route_table& routes,
-                                         nats_bridge& bridge) :
+                                         nats_bridge& bridge, conversation_relay& conversations) :
   routes_(routes),
-  bridge_(bridge), tracker_(routes, bridge, routes.routes()),
+  bridge_(bridge), conversations_(conversations), tracker_(routes, conversations, routes.routes()),
   metrics_(tracker_, routes.routes(), [this] { return sample(); }) {
   // TODO: a cluster's version comes from its agents' definitions at start;
   // once clusters can be swapped at run time it should come from the cluster.
@@ -158,6 +159,7 @@ fleet_sample fleet_observability::sample() const {
   now.nats_connected = link.connected;
   now.nats_reconnects = link.reconnects;
   now.nats_slow_consumer_events = link.slow_consumer_events;
+  now.conversations_refused = conversations_.refused();
   return now;
 }
 

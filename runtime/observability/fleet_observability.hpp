@@ -16,6 +16,7 @@
 
 namespace agent_runtime {
 
+class conversation_relay;
 class nats_bridge;
 class route_table;
 
@@ -30,9 +31,12 @@ struct health_probes {
 /// The runtime's observability, in front of its routes and its bridge.
 class fleet_observability {
 public:
-  /// Counts every route of `routes` (all agents added) from now on;
-  /// `routes` and `bridge` must outlive this object.
-  fleet_observability(const fleet_config& fleet, route_table& routes, nats_bridge& bridge);
+  /// Counts every route of `routes` (all agents added) from now on; the
+  /// agents' replies, once counted, go on to `conversations`, which passes
+  /// all but conversation replies to the bridge. `routes`, `bridge` and
+  /// `conversations` must outlive this object.
+  fleet_observability(const fleet_config& fleet, route_table& routes, nats_bridge& bridge,
+                      conversation_relay& conversations);
   ~fleet_observability();
 
   /// Stands between the bridge and the route table: subscribe through it.
@@ -78,6 +82,7 @@ private:
   std::vector<cluster_entry> clusters_;
   route_table& routes_;
   nats_bridge& bridge_;
+  const conversation_relay& conversations_;
   request_tracker tracker_;
   fleet_metrics metrics_;
   std::unique_ptr<service_discovery> discovery_;

@@ -1,5 +1,6 @@
 #include "support/test_client.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -86,13 +87,66 @@ void test_client::publish(const std::string& subject, const std::string& payload
   REQUIRE(status == NATS_OK);
 }
 
+namespace {
+
+natsMsg* message_with_headers(const std::string& subject, const message_headers& headers,
+                              const std::string& payload, const std::string& reply) {
+  natsMsg* msg = nullptr;
+  REQUIRE(natsMsg_Create(&msg, subject.c_str(), reply.empty() ? nullptr : reply.c_str(),
+                         payload.data(), static_cast<int>(payload.size())) == NATS_OK);
+  for (const auto& [name, value] : headers)
+    REQUIRE(natsMsgHeader_Add(msg, name.c_str(), value.c_str()) == NATS_OK);
+  return msg;
+}
+
+message_headers headers_of(natsMsg* msg) {
+  message_headers headers;
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) != NATS_OK)
+    return headers;
+  for (int i = 0; i < count; ++i) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK)
+      headers.emplace_back(keys[i], value ? value : "");
+  }
+  free(static_cast<void*>(keys));
+  return headers;
+}
+
+} // namespace
+
+void test_client::publish_with_headers(const std::string& subject, const message_headers& headers,
+                                       const std::string& payload, const std::string& reply) {
+  natsMsg* msg = message_with_headers(subject, headers, payload, reply);
+  natsStatus status = natsConnection_PublishMsg(connection_, msg);
+  natsMsg_Destroy(msg);
+  REQUIRE(status == NATS_OK);
+}
+
+std::optional<std::string> test_client::request_with_headers(const std::string& subject,
+                                                             const message_headers& headers,
+                                                             const std::string& payload,
+                                                             std::chrono::milliseconds limit) {
+  natsMsg* msg = message_with_headers(subject, headers, payload, "");
+  natsMsg* reply = nullptr;
+  natsStatus status = natsConnection_RequestMsg(&reply, connection_, msg, limit.count());
+  natsMsg_Destroy(msg);
+  if (status != NATS_OK)
+    return std::nullopt;
+  std::string text(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+  natsMsg_Destroy(reply);
+  return text;
+}
+
 std::shared_ptr<collector> test_client::collect(const std::string& subject) {
   auto sink = std::make_shared<collector>();
   natsSubscription* sub = nullptr;
   auto on_message = [](natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     static_cast<collector*>(closure)->add(
       {natsMsg_GetSubject(msg),
-       std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)))});
+       std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+       headers_of(msg)});
     natsMsg_Destroy(msg);
   };
   REQUIRE(natsConnection_Subscribe(&sub, connection_, subject.c_str(), on_message, sink.get()) ==

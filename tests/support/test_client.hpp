@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "routing/conversation.hpp"
+
 struct __natsConnection;
 struct __natsSubscription;
 
@@ -26,6 +28,7 @@ public:
   struct message {
     std::string subject;
     std::string payload;
+    message_headers headers;
   };
 
   void add(message m);
@@ -57,6 +60,16 @@ public:
 
   void publish(const std::string& subject, const std::string& payload,
                const std::string& reply = "");
+
+  /// Publishes with NATS headers (and a reply subject when one is given).
+  void publish_with_headers(const std::string& subject, const message_headers& headers,
+                            const std::string& payload, const std::string& reply = "");
+
+  /// The reply to a request sent with headers, or nothing after `limit`.
+  std::optional<std::string> request_with_headers(const std::string& subject,
+                                                  const message_headers& headers,
+                                                  const std::string& payload,
+                                                  std::chrono::milliseconds limit = 5s);
 
   /// Collects every message on `subject` from now on.
   std::shared_ptr<collector> collect(const std::string& subject);

@@ -3,39 +3,12 @@
 #include <vector>
 
 #include "observability/request_tracker.hpp"
+#include "support/fake_routing.hpp"
 
 using namespace agent_runtime;
+using namespace agent_runtime::testing;
 
 namespace {
-
-/// Takes or refuses messages as told, and remembers the accepted ones.
-struct fake_dispatcher : message_dispatcher {
-  dispatch_result next = dispatch_result::accepted;
-  std::vector<inbound_message> accepted;
-
-  dispatch_result dispatch(const subject_route&, inbound_message& message) override {
-    if (next == dispatch_result::accepted)
-      accepted.push_back(std::move(message));
-    return next;
-  }
-  std::uint64_t busy_count(const subject_route&) const override {
-    return 0;
-  }
-  std::size_t in_flight_limit(const subject_route&) const override {
-    return 1;
-  }
-  std::string cluster_of(const subject_route&) const override {
-    return "c";
-  }
-};
-
-struct fake_sink : reply_sink {
-  std::vector<std::pair<std::string, std::string>> sent;
-  bool publish(const std::string& subject, const std::string& payload) override {
-    sent.emplace_back(subject, payload);
-    return true;
-  }
-};
 
 const std::vector<subject_route> routes = {
   {"agent.to.a.>", "q.a", subject_kind::inbox, "a", 0},
@@ -56,7 +29,7 @@ inbound_message request(const std::string& reply, subject_kind kind = subject_ki
 
 TEST_CASE("the request tracker counts each request on its endpoint and times it until the reply") {
   fake_dispatcher agents;
-  fake_sink nats;
+  fake_nats nats;
   request_tracker tracker(agents, nats, routes);
 
   SUBCASE("an answered request is counted, timed and passed on") {
@@ -66,7 +39,7 @@ TEST_CASE("the request tracker counts each request on its endpoint and times it 
     CHECK(tracker.publish("_INBOX.1", R"({"status":"ok"})"));
     CHECK(tracker.pending() == 0);
     REQUIRE(nats.sent.size() == 1);
-    CHECK(nats.sent[0].first == "_INBOX.1");
+    CHECK(nats.sent[0].subject == "_INBOX.1");
     CHECK(tracker.endpoint(0).requests == 1);
     CHECK(tracker.endpoint(0).errors == 0);
     CHECK(tracker.endpoint(2).requests == 0);
