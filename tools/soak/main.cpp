@@ -1,6 +1,7 @@
 // soak: steady request load on every agent while faults come and go: the
 // nats-server killed and restarted, a model provider that fails, hangs or
-// throws inside the agent's handler, clusters disabled and enabled. At the
+// throws inside the agent's handler, clusters disabled and enabled, clusters
+// swapped to a new version and back. At the
 // end it accounts for every request: answered, refused with a reason, lost
 // (must be 0), duplicated (must be 0), and the memory at warm-up and end.
 // Bounded in time and count; loopback only.
@@ -8,6 +9,7 @@
 #include <nats/nats.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +26,7 @@
 
 #include "app/fleet_runtime.hpp"
 #include "app/log.hpp"
+#include "common/release_writer.hpp"
 #include "config/fleet_config.hpp"
 #include "embedded/nats_server_process.hpp"
 #include "soak/chaos_provider.hpp"
@@ -82,15 +85,16 @@ public:
   }
 
   /// Sends `payload` to `subject` (with the operator token for admin
-  /// subjects) and returns the reply, or an error object when none came.
-  json request(const std::string& subject, const json& payload) {
+  /// subjects) and returns the reply, or an error object when none came
+  /// within `limit`.
+  json request(const std::string& subject, const json& payload, milliseconds limit = seconds(5)) {
     natsMsg* msg = nullptr;
     natsMsg_Create(&msg, subject.c_str(), nullptr, payload.dump().c_str(),
                    static_cast<int>(payload.dump().size()));
     if (subject.rfind("agent.admin.", 0) == 0)
       natsMsgHeader_Set(msg, "Authorization", ("Bearer " + token_).c_str());
     natsMsg* reply = nullptr;
-    const natsStatus s = natsConnection_RequestMsg(&reply, connection_, msg, 5000);
+    const natsStatus s = natsConnection_RequestMsg(&reply, connection_, msg, limit.count());
     natsMsg_Destroy(msg);
     if (s != NATS_OK)
       return {{"status", "error"}, {"message", natsStatus_GetText(s)}};
@@ -159,8 +163,12 @@ private:
     state_dir_ =
       std::filesystem::temp_directory_path() / ("agent-runtime-soak-" + std::to_string(::getpid()));
     fleet_.settings.state_dir = state_dir_.string();
+    // The soak is the operator: a token of its own, in an operators file
+    // rather than the environment, which other threads may be reading.
     token_ = "soak-" + std::to_string(std::random_device{}());
-    ::setenv("AGENT_RUNTIME_ADMIN_TOKEN", token_.c_str(), 1);
+    std::filesystem::create_directories(state_dir_);
+    std::ofstream(state_dir_ / "operators") << "soak:" << token_ << "\n";
+    fleet_.settings.operators_file = (state_dir_ / "operators").string();
 
     server_ = std::make_unique<nats_server_process>(nats_server_options{0, true});
     chaos_ = std::make_shared<chaos_provider>("anthropic");
@@ -195,6 +203,8 @@ private:
   }
 
   static constexpr std::size_t fault_kinds = 6;
+  /// The health gate's watch after each swap: short, the step goes on.
+  static constexpr milliseconds swap_soak{500};
 
   void run_step(std::size_t step) {
     switch (step % fault_kinds) {
@@ -209,9 +219,7 @@ private:
       case 4:
         return nats_outage();
       default:
-        // TODO: swap a cluster here once rolling upgrades exist (issue 6).
-        log_->info("[soak] calm");
-        pause_for(options_.step_s);
+        return cluster_swap(step);
     }
   }
 
@@ -230,6 +238,63 @@ private:
     pause_for(options_.step_s);
     expect_ok(control_->request("agent.admin.enable", {{"cluster", cluster}, {"reason", "soak"}}),
               "enable " + cluster);
+  }
+
+  /// The first visit of each pair swaps a cluster to a release of a new
+  /// version, the second swaps the previous version back (`rollback`); the
+  /// next cluster in turn after each pair.
+  void cluster_swap(std::size_t step) {
+    const std::size_t visit = step / fault_kinds;
+    const std::string cluster = fleet_.clusters[(visit / 2) % fleet_.clusters.size()].id;
+    const auto started = std::chrono::steady_clock::now();
+    if (visit % 2 == 0)
+      upgrade(cluster, fmt::format("1.{}.0", visit / 2 + 1));
+    else
+      roll_back(cluster);
+    ++swaps_;
+    const double spent =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    pause_for(std::max(0.0, options_.step_s - spent));
+  }
+
+  /// Swaps `cluster` to `version` and waits for the soak to pass. The
+  /// health gate is set so that it never rolls back: the chaos agents'
+  /// faults of the steps before are not the new version's, and what the
+  /// soak judges is the load, not the gate (tests/integration has the gate).
+  void upgrade(const std::string& cluster, const std::string& version) {
+    const std::string folder =
+      tools::write_release(fleet_, cluster, version, (state_dir_ / "releases" / version).string());
+    log_->info("[soak] swapping cluster={} to version={}", cluster, version);
+    const json body = {{"cluster", cluster},           {"release", folder},
+                       {"soak_ms", swap_soak.count()}, {"max_error_rate", 1.0},
+                       {"max_latency_ms", 3600000},    {"max_restarts", 1 << 30}};
+    const json reply = control_->request("agent.admin.upgrade", body, seconds(60));
+    expect_ok(reply, "upgrade " + cluster + " to " + version);
+    log_->info("[soak] swapped cluster={} took_ms={} max_pause_ms={}", cluster,
+               reply.value("took_ms", -1), reply.value("max_pause_ms", -1));
+    if (!wait_for([&] { return phase_of(cluster) == "serving"; }, seconds(30)))
+      expect_ok({{"status", "error"}, {"message", "soak did not end"}}, "soak of " + cluster);
+  }
+
+  /// Swaps `cluster`'s previous version back.
+  void roll_back(const std::string& cluster) {
+    log_->info("[soak] rolling back cluster={}", cluster);
+    const json reply =
+      control_->request("agent.admin.rollback", {{"cluster", cluster}}, seconds(60));
+    expect_ok(reply, "roll back " + cluster);
+    log_->info("[soak] rolled back cluster={} took_ms={} max_pause_ms={}", cluster,
+               reply.value("took_ms", -1), reply.value("max_pause_ms", -1));
+  }
+
+  /// The phase of `cluster` (serving, soaking, ...), as status says.
+  std::string phase_of(const std::string& cluster) {
+    // Named: a range-for over a member of a temporary would dangle.
+    const json status = control_->request("agent.admin.status", json::object());
+    for (const json& c : status.value("clusters", json::array())) {
+      if (c.value("id", "") == cluster)
+        return c.value("phase", "");
+    }
+    return "";
   }
 
   /// NATS core keeps nothing across a crash: what is in its buffers, or
@@ -290,9 +355,9 @@ private:
   void report(const soak_tally& tally, std::size_t end_memory, double growth, bool pass) const {
     std::cout << fmt::format(
       "\nsoak: {} s after warm-up, {} clients x {} in flight, {} agents ({} on the chaos "
-      "provider), {} nats-server kills\n",
+      "provider), {} nats-server kills, {} cluster swaps\n",
       options_.duration_s, options_.clients, options_.window, targets_.size(), chaos_agents_.size(),
-      outages_);
+      outages_, swaps_);
     std::cout << fmt::format("  {:<28} {:>10}\n", "requests sent", tally.sent);
     std::cout << fmt::format("  {:<28} {:>10}\n", "answered", tally.answered);
     std::cout << fmt::format("  {:<28} {:>10}\n", "refused with a reason", tally.refused_total());
@@ -331,6 +396,7 @@ private:
   link_status link_;
   std::size_t warm_memory_ = 0;
   std::size_t outages_ = 0;
+  std::size_t swaps_ = 0;
   std::size_t control_failures_ = 0;
 };
 
