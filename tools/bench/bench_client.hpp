@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-struct __natsConnection;
-struct __natsSubscription;
+#include <nats/nats.h>
 
 namespace agent_runtime::bench {
 
@@ -65,9 +64,9 @@ private:
   std::vector<std::size_t> ping_each(const std::vector<std::string>& subjects,
                                      const std::vector<std::size_t>& which);
 
-  __natsConnection* latency_ = nullptr;
-  __natsConnection* bulk_ = nullptr;
-  __natsSubscription* latency_replies_ = nullptr;
+  natsConnection* latency_ = nullptr;
+  natsConnection* bulk_ = nullptr;
+  natsSubscription* latency_replies_ = nullptr;
   std::string latency_prefix_;
   std::size_t runs_ = 0;
   std::size_t sequence_ = 0;

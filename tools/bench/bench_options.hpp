@@ -28,6 +28,14 @@ struct bench_options {
   std::string log_level = "info";
   /// Skip the comparison of one process with a process per agent.
   bool skip_layouts = false;
+  /// The cluster swapped under load, once per round.
+  std::string swap_cluster = "conceptual-analysis";
+  /// Requests a second, round robin over every agent, during the swap rounds.
+  double swap_load_per_second = 2000;
+  /// Load before each swap: the calm window is taken from it.
+  std::chrono::milliseconds swap_lead{2000};
+  /// The health gate's soak after each swap.
+  std::chrono::milliseconds swap_soak{500};
 };
 
 /// `options` with the tiny counts of --quick.
@@ -36,6 +44,9 @@ inline bench_options quick_options(bench_options options) {
   options.concurrency = 64;
   options.requests = 200;
   options.rounds = 1;
+  options.swap_load_per_second = 500;
+  options.swap_lead = std::chrono::milliseconds(400);
+  options.swap_soak = std::chrono::milliseconds(100);
   return options;
 }
 

@@ -7,16 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace agent_runtime::bench {
 namespace {
 
 /// Runs in the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(char* const* argv, int log_fd, pid_t parent) {
+[[noreturn]] void exec_child(char* const* argv, char* const* envp, int log_fd, pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The bench may have died between fork and prctl.
   if (::getppid() != parent)
@@ -24,30 +24,44 @@ namespace {
   ::dup2(log_fd, STDOUT_FILENO);
   ::dup2(log_fd, STDERR_FILENO);
   ::close(log_fd);
-  ::execv(argv[0], argv);
+  ::execve(argv[0], argv, envp);
   ::_exit(127);
+}
+
+/// Pointers to `strings`, null-terminated, as execve takes them.
+std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
+  for (std::string& s : strings)
+    pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
 }
 
 } // namespace
 
-child_process::child_process(std::vector<std::string> argv, std::string log_file) :
+child_process::child_process(std::vector<std::string> argv, std::string log_file,
+                             std::vector<std::string> environment) :
   log_file_(std::move(log_file)) {
   // Everything that allocates happens before fork: the bench has threads.
-  std::vector<char*> args;
-  for (std::string& a : argv)
-    args.push_back(a.data());
-  args.push_back(nullptr);
+  // `environment` first: getenv takes the first entry of a name.
+  for (char** entry = environ; *entry; ++entry)
+    environment.emplace_back(*entry);
+  std::vector<char*> args = pointers_to(argv);
+  std::vector<char*> envp = pointers_to(environment);
   const int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
-    throw std::runtime_error("cannot open " + log_file_ + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot open " + log_file_ + ": " +
+                             std::generic_category().message(errno));
   const pid_t parent = ::getpid();
 
   pid_ = ::fork();
   if (pid_ == 0)
-    exec_child(args.data(), fd, parent);
+    exec_child(args.data(), envp.data(), fd, parent);
   ::close(fd);
   if (pid_ < 0)
-    throw std::runtime_error(std::string("cannot start ") + argv[0] + ": " + std::strerror(errno));
+    throw std::runtime_error(std::string("cannot start ") + argv[0] + ": " +
+                             std::generic_category().message(errno));
 }
 
 child_process::~child_process() {

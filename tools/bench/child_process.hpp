@@ -12,8 +12,10 @@ namespace agent_runtime::bench {
 class child_process {
 public:
   /// Starts `argv` (argv[0] a path) with stdout and stderr going to
-  /// `log_file`; throws std::runtime_error when it cannot.
-  child_process(std::vector<std::string> argv, std::string log_file);
+  /// `log_file`, in this process's environment plus `environment`
+  /// (`NAME=value` entries); throws std::runtime_error when it cannot.
+  child_process(std::vector<std::string> argv, std::string log_file,
+                std::vector<std::string> environment = {});
   ~child_process();
 
   child_process(const child_process&) = delete;

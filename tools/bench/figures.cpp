@@ -10,6 +10,7 @@ namespace {
 template <class Round, class Field>
 double median_of(const std::vector<Round>& rounds, Field field) {
   std::vector<double> values;
+  values.reserve(rounds.size());
   for (const Round& round : rounds)
     values.push_back(static_cast<double>(std::invoke(field, round)));
   return median(std::move(values));
@@ -47,6 +48,29 @@ service_figures summarize(const std::vector<service_round>& rounds) {
   m.client_cpu_us_per_request = median_of(rounds, &service_round::client_cpu_us_per_request);
   for (const service_round& round : rounds)
     figures.lost += round.lost;
+  return figures;
+}
+
+swap_figures summarize(const std::vector<swap_round>& rounds) {
+  swap_figures figures;
+  figures.rounds = rounds.size();
+  swap_round& m = figures.median;
+  m.took_ms = median_of(rounds, &swap_round::took_ms);
+  m.max_pause_ms = median_of(rounds, &swap_round::max_pause_ms);
+  m.window_ms = median_of(rounds, &swap_round::window_ms);
+  m.worst_swap_ms = median_of(rounds, &swap_round::worst_swap_ms);
+  m.worst_calm_ms = median_of(rounds, &swap_round::worst_calm_ms);
+  figures.added_ms =
+    median_of(rounds, [](const swap_round& r) { return r.worst_swap_ms - r.worst_calm_ms; });
+  for (const swap_round& round : rounds) {
+    figures.swapped += round.swapped ? 1 : 0;
+    figures.calm_window_short = figures.calm_window_short || round.calm_window_short;
+    m.requests += round.requests;
+    m.requests_in_swap_window += round.requests_in_swap_window;
+    m.lost += round.lost;
+    m.refused += round.refused;
+    m.duplicated += round.duplicated;
+  }
   return figures;
 }
 

@@ -17,11 +17,13 @@
 #include "bare_responder.hpp"
 #include "bench_client.hpp"
 #include "bench_options.hpp"
+#include "common/release_writer.hpp"
 #include "config/fleet_config.hpp"
 #include "layouts.hpp"
 #include "report.hpp"
 #include "service_rounds.hpp"
 #include "service_under_test.hpp"
+#include "swap_rounds.hpp"
 
 namespace {
 
@@ -140,6 +142,16 @@ compare_layouts(const bench_options& options, const fleet_config& fleet, const s
   return {summarize(one_rounds), summarize(many_rounds)};
 }
 
+/// The swap of one cluster under load, `options.rounds` times, on a
+/// runtime of its own.
+swap_figures measure_swap(const bench_options& options, const fleet_config& fleet,
+                          const scratch_dir& scratch, const std::vector<std::string>& subjects) {
+  const auto command = [&](const std::string& url) {
+    return runtime_command(options, options.config, url);
+  };
+  return summarize(run_swap_rounds(options, fleet, scratch.file(""), subjects, command));
+}
+
 /// Whether every process the bench started has been stopped and reaped.
 bool no_children_left() {
   return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
@@ -162,12 +174,16 @@ int run_bench(bench_options options) {
     print_layouts(std::cout, one, many);
     complete = complete && one.ready && many.ready;
   }
-  // TODO: measure the swap of one cluster under load (time to swap, worst
-  // request latency during it) once hot swapping exists (issue 6).
-  print_swap(std::cout);
+  const swap_figures swap = measure_swap(options, fleet, scratch, subjects);
+  print_swap(std::cout, options, tools::find_cluster(fleet, options.swap_cluster).agents.size(),
+             swap);
+  const swap_round& s = swap.median;
+  complete =
+    complete && swap.swapped == swap.rounds && s.lost == 0 && s.refused == 0 && s.duplicated == 0;
   std::cout << "load average at the end: " << load_average() << "\n";
   if (!complete)
-    std::cerr << "bench: some requests got no reply or some agents never answered\n";
+    std::cerr << "bench: some requests got no reply (or an error), some agents never answered "
+                 "or a swap failed\n";
   return complete ? 0 : 1;
 }
 
@@ -179,8 +195,8 @@ int main(int argc, char** argv) {
   options.config = AGENT_RUNTIME_SOURCE_DIR "/clusters.yaml";
   double duration_s = 5;
 
-  CLI::App app{"bench: the runtime's cost against a bare nats.c responder, and one process "
-               "against a process per agent"};
+  CLI::App app{"bench: the runtime's cost against a bare nats.c responder, one process "
+               "against a process per agent, and the swap of a cluster under load"};
   app.add_option("--duration", duration_s, "seconds of each throughput measurement")
     ->capture_default_str()
     ->check(CLI::Range(0.05, 600.0));
@@ -199,6 +215,13 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", options.quick, "tiny counts: only checks that the harness works");
   app.add_flag("--skip-layouts", options.skip_layouts,
                "skip the one-process against process-per-agent comparison");
+  app.add_option("--swap-cluster", options.swap_cluster, "the cluster swapped under load")
+    ->capture_default_str();
+  app
+    .add_option("--swap-rate", options.swap_load_per_second,
+                "requests a second over every agent while swapping")
+    ->capture_default_str()
+    ->check(CLI::Range(10.0, 100000.0));
   app.add_option("--runtime", options.runtime_binary, "the agent-runtime program")
     ->capture_default_str();
   app.add_option("--config", options.config, "the fleet's clusters.yaml")->capture_default_str();

@@ -126,9 +126,29 @@ void print_layouts(std::ostream& out, const layout_figures& one, const layout_fi
   out << "\n";
 }
 
-void print_swap(std::ostream& out) {
-  out << fmt::format("{:<36}{}\n", "swap of one cluster under load",
-                     "not measured: hot swap not built yet (issue 6)");
+void print_swap(std::ostream& out, const bench_options& options, std::size_t agents,
+                const swap_figures& swap) {
+  const swap_round& m = swap.median;
+  out << fmt::format("swap of cluster {} ({} agents) under {:.0f} req/s over every agent, "
+                     "soak {} ms: {} of {} rounds swapped and passed the soak\n",
+                     options.swap_cluster, agents, options.swap_load_per_second,
+                     options.swap_soak.count(), swap.swapped, swap.rounds);
+  const auto line = [&](const std::string& label, double value) {
+    out << fmt::format("{:<36}{:>14.2f}\n", label, value);
+  };
+  line("time to swap, took_ms (ms)", m.took_ms);
+  line("longest agent pause, max_pause (ms)", m.max_pause_ms);
+  line("upgrade request to reply (ms)", m.window_ms);
+  out << fmt::format("{:<36}{:>14}{:>16}{:>9}  {:<14}{}\n", "", "calm window", "swap window",
+                     "added", "target", "verdict");
+  out << fmt::format("{:<36}{:>14.2f}{:>16.2f}{:>+9.2f}  {:<14}{}\n",
+                     "worst request latency (ms)" +
+                       std::string(swap.calm_window_short ? " (calm window shorter)" : ""),
+                     m.worst_calm_ms, m.worst_swap_ms, swap.added_ms, "< 5 ms added",
+                     at_most(swap.added_ms, 5));
+  out << fmt::format("requests: {} sent, {} in the swap windows; lost {}, refused {}, "
+                     "duplicated {} (all rounds)\n\n",
+                     m.requests, m.requests_in_swap_window, m.lost, m.refused, m.duplicated);
 }
 
 } // namespace agent_runtime::bench

@@ -27,7 +27,9 @@ void print_services(std::ostream& out, const bench_options& options, const servi
 /// One process for the fleet against one process per agent.
 void print_layouts(std::ostream& out, const layout_figures& one, const layout_figures& many);
 
-/// The swap figures (not measurable yet).
-void print_swap(std::ostream& out);
+/// The swap of `options.swap_cluster` (`agents` agents) under load: its
+/// time, and the worst request during it against an equal calm window.
+void print_swap(std::ostream& out, const bench_options& options, std::size_t agents,
+                const swap_figures& swap);
 
 } // namespace agent_runtime::bench

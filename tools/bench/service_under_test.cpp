@@ -22,7 +22,8 @@ double cpu_us_per_request(double cpu_before, double cpu_after, std::size_t reque
 
 service_under_test::service_under_test(std::string name, const command_for_url& command,
                                        const std::string& log_file,
-                                       std::vector<std::string> subjects) :
+                                       std::vector<std::string> subjects,
+                                       std::vector<std::string> environment) :
   name_(std::move(name)),
   subjects_(std::move(subjects)) {
   nats_server_options server_options;
@@ -33,7 +34,8 @@ service_under_test::service_under_test(std::string name, const command_for_url& 
   client_ = std::make_unique<bench_client>(server_->url());
 
   const auto started = std::chrono::steady_clock::now();
-  process_ = std::make_unique<child_process>(command(server_->url()), log_file);
+  process_ =
+    std::make_unique<child_process>(command(server_->url()), log_file, std::move(environment));
   auto ready = client_->wait_until_answering(subjects_, started, start_limit,
                                              [&] { return process_->running(); });
   if (!ready)

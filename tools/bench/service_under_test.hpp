@@ -25,13 +25,19 @@ using command_for_url = std::function<std::vector<std::string>(const std::string
 /// One responder, started and ready to answer every agent.
 class service_under_test {
 public:
-  /// Starts a nats-server and `command`, and waits until every subject of
-  /// `subjects` answers; throws std::runtime_error when it does not.
+  /// Starts a nats-server and `command` (with `environment` added to its
+  /// environment), and waits until every subject of `subjects` answers;
+  /// throws std::runtime_error when it does not.
   service_under_test(std::string name, const command_for_url& command, const std::string& log_file,
-                     std::vector<std::string> subjects);
+                     std::vector<std::string> subjects, std::vector<std::string> environment = {});
 
   const std::string& name() const {
     return name_;
+  }
+
+  /// The URL of its nats-server.
+  std::string url() const {
+    return server_->url();
   }
 
   /// Milliseconds from the process start until every agent answered.
