@@ -181,8 +181,8 @@ struct soak_load::client {
   }
 };
 
-soak_load::soak_load(const std::string& url, std::vector<soak_target> targets, std::size_t clients,
-                     std::size_t window, std::uint32_t seed) {
+soak_load::soak_load(const std::string& url, const std::vector<soak_target>& targets,
+                     std::size_t clients, std::size_t window, std::uint32_t seed) {
   for (std::size_t i = 0; i < clients; ++i) {
     auto c = std::make_unique<client>();
     c->owner = this;

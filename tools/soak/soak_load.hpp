@@ -41,7 +41,7 @@ struct soak_tally {
 /// Load from `clients` connections with `window` requests in flight each.
 class soak_load {
 public:
-  soak_load(const std::string& url, std::vector<soak_target> targets, std::size_t clients,
+  soak_load(const std::string& url, const std::vector<soak_target>& targets, std::size_t clients,
             std::size_t window, std::uint32_t seed);
   ~soak_load();
 
