@@ -313,6 +313,8 @@ std::optional<long> parse_duration_ms(const std::string& text) {
 struct upgrade_request {
   std::string release;
   long soak_ms = 60000;
+  /// The health gate's latency limit; the runtime's default when unset.
+  std::optional<long> max_latency_ms;
   std::string rollout;
 };
 
@@ -344,13 +346,13 @@ json request_upgrade(client& nats, const options& opt, const std::string& token,
                      const std::string& cluster, const upgrade_request& up) {
   // A swap waits for every agent to finish its queue: allow it more time.
   const int limit = std::max(opt.timeout_ms, 120000);
-  auto reply = nats.request_as("agent.admin.upgrade",
-                               json{{"cluster", cluster},
-                                    {"release", up.release},
-                                    {"soak_ms", up.soak_ms},
-                                    {"rollout", up.rollout}}
-                                 .dump(),
-                               token, limit);
+  json body{{"cluster", cluster},
+            {"release", up.release},
+            {"soak_ms", up.soak_ms},
+            {"rollout", up.rollout}};
+  if (up.max_latency_ms)
+    body["max_latency_ms"] = *up.max_latency_ms;
+  auto reply = nats.request_as("agent.admin.upgrade", body.dump(), token, limit);
   json parsed = reply ? json::parse(*reply, nullptr, false) : json();
   if (!parsed.is_object())
     return {{"status", "error"},
@@ -520,10 +522,15 @@ int main(int argc, char** argv) {
   auto* rollout_cmd = app.add_subcommand(
     "rollout", "upgrade every cluster in turn, soaking each, stopping at a rollback (operators)");
   rollout_cmd->add_option("release", up.release, "the release folder")->required();
-  for (auto* swap : {upgrade, rollout_cmd})
+  std::string max_latency;
+  for (auto* swap : {upgrade, rollout_cmd}) {
     swap
       ->add_option("--soak", soak, "how long the health gate watches each cluster (90s, 500ms, 2m)")
       ->capture_default_str();
+    swap->add_option("--max-latency", max_latency,
+                     "p99 latency over which the health gate rolls back (default: the runtime's, "
+                     "500ms)");
+  }
 
   std::string payload;
   auto* request = app.add_subcommand("request", "send an agent a raw JSON command");
@@ -546,6 +553,14 @@ int main(int argc, char** argv) {
       return usage;
     }
     up.soak_ms = *ms;
+    if (!max_latency.empty()) {
+      up.max_latency_ms = parse_duration_ms(max_latency);
+      if (!up.max_latency_ms) {
+        std::cerr << "agentctl: --max-latency: not a duration: '" << max_latency
+                  << "' (try 500ms, 2s)\n";
+        return usage;
+      }
+    }
     // The runtime reads the folder: give it a path that does not depend on
     // where agentctl runs.
     up.release = std::filesystem::absolute(up.release).lexically_normal().string();
