@@ -6,6 +6,7 @@
 // (must be 0), and the memory at start, after the warm-up and at the end.
 // Bounded in time and count; loopback only.
 
+#include <malloc.h>
 #include <nats/nats.h>
 #include <unistd.h>
 
@@ -60,6 +61,19 @@ std::size_t resident_bytes() {
       return std::stoull(line.substr(6)) * 1024;
   }
   return 0;
+}
+
+/// What glibc's allocator holds: in use by the program, and freed but kept
+/// rather than given back. Resident memory that grows while the heap in use
+/// does not is the allocator's keeping, not a leak.
+struct heap_figures {
+  std::size_t in_use = 0;
+  std::size_t kept_free = 0;
+};
+
+heap_figures heap_now() {
+  const struct mallinfo2 info = ::mallinfo2();
+  return {info.uordblks + info.hblkhd, info.fordblks};
 }
 
 double mib(std::size_t bytes) {
@@ -144,13 +158,17 @@ public:
     for (; step < fault_kinds; ++step)
       run_step(step);
     warm_memory_ = resident_bytes();
-    log_->info("[soak] warmed up rss_mib={:.1f}", mib(warm_memory_));
+    warm_heap_ = heap_now();
+    log_->info("[soak] warmed up rss_mib={:.1f} heap_mib={:.1f} heap_free_mib={:.1f}",
+               mib(warm_memory_), mib(warm_heap_.in_use), mib(warm_heap_.kept_free));
 
     const auto until = std::chrono::steady_clock::now() + seconds(options_.duration_s);
     for (; std::chrono::steady_clock::now() < until; ++step) {
       run_step(step);
       // Which fault the memory grows with, if it grows.
-      log_->info("[soak] step={} done rss_mib={:.1f}", step, mib(resident_bytes()));
+      const heap_figures heap = heap_now();
+      log_->info("[soak] step={} done rss_mib={:.1f} heap_mib={:.1f} heap_free_mib={:.1f}", step,
+                 mib(resident_bytes()), mib(heap.in_use), mib(heap.kept_free));
     }
 
     return finish();
@@ -354,6 +372,7 @@ private:
     const bool idle = load_->wait_idle(seconds(30));
     const soak_tally tally = load_->tally();
     const std::size_t end_memory = resident_bytes();
+    end_heap_ = heap_now();
     link_ = runtime_->nats_link();
     runtime_->stop();
     server_->stop();
@@ -395,6 +414,9 @@ private:
       "  {:<28} {:>10.1f} ({:+.1f} %{})\n", "memory at end, MiB", mib(end_memory), growth * 100,
       options_.check_memory ? fmt::format(", limit {:+.0f} %", options_.memory_margin * 100)
                             : ", not checked");
+    std::cout << fmt::format("  {:<28} {:>10.1f} -> {:.1f} (freed and kept: {:.1f} -> {:.1f})\n",
+                             "heap in use, MiB", mib(warm_heap_.in_use), mib(end_heap_.in_use),
+                             mib(warm_heap_.kept_free), mib(end_heap_.kept_free));
     std::cout << "verdict: " << (pass ? "pass" : "FAIL") << "\n";
   }
 
@@ -414,6 +436,9 @@ private:
   /// Once the fleet runs, before any load.
   std::size_t start_memory_ = 0;
   std::size_t warm_memory_ = 0;
+  /// The allocator's figures after warm-up and at the end.
+  heap_figures warm_heap_;
+  heap_figures end_heap_;
   std::size_t outages_ = 0;
   std::size_t swaps_ = 0;
   std::size_t control_failures_ = 0;
