@@ -178,6 +178,9 @@ std::variant<command, command_error> parse_command(std::string_view payload) {
   } catch (const json::parse_error& e) {
     return command_error{"payload is not valid JSON (error at byte " + std::to_string(e.byte) +
                          ")"};
+  } catch (const json::out_of_range&) {
+    // A number beyond what a double holds (1e400) is not a parse error.
+    return command_error{"payload is not valid JSON (a number out of range)"};
   }
   if (!object.is_object())
     return command_error{"payload must be a JSON object with a \"type\" field"};

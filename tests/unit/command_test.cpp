@@ -131,3 +131,8 @@ TEST_CASE("SendMessage checks its content and context") {
   CHECK(error_of(head + R"("content":"hi","context":["x"]})") ==
         "SendMessage: field 'context[0]' must be an object with role and content");
 }
+
+TEST_CASE("a number too large for a double is refused, not thrown (found by command_fuzz)") {
+  CHECK(error_of(R"({"type":"ActivateAgent","agent_id":"x","n":3e332})") ==
+        "payload is not valid JSON (a number out of range)");
+}

@@ -242,3 +242,16 @@ TEST_CASE("the conversation relay refuses what it cannot deliver, on error and t
     CHECK(refused_with(relay, good_headers()).find("cluster orchestration is disabled") == 0);
   }
 }
+
+TEST_CASE("a subject that is not UTF-8 is refused, not thrown (found by conversation_fuzz)") {
+  fake_dispatcher agents = sage_agents();
+  fake_nats nats;
+  conversation_relay relay(nats, nats, {sage()});
+  inbound_message m = request("_INBOX.caller");
+  m.subject = "agent.conversations.c1,re\xf3\xff.request";
+  relay.on_request(m, good_headers(), agents);
+  REQUIRE(!nats.sent.empty());
+  CHECK(nats.sent.back().subject == "_INBOX.caller");
+  CHECK(nlohmann::json::parse(nats.sent.back().payload)["status"] == "error");
+  CHECK(relay.refused() == 1);
+}
