@@ -67,6 +67,8 @@ struct fleet_runtime::impl {
   caf::actor supervisor;
   caf::actor watchdog;
   caf::actor admin;
+  /// Gives the allocator's freed memory back now and then.
+  std::unique_ptr<memory_keeper> memory;
   std::size_t agents = 0;
   bool running = false;
 
@@ -248,6 +250,11 @@ void fleet_runtime::start() {
       std::make_unique<fleet_observability>(d.fleet, d.routes, *d.bridge, *d.conversations);
     d.restore_operator_state();
     d.events = std::make_unique<fleet_events>(d.fleet, d.bridge->native_connection());
+    d.observability->watch_events([this] { return event_counts(); });
+    if (d.fleet.settings.memory_return.count() > 0) {
+      d.memory = std::make_unique<memory_keeper>(d.fleet.settings.memory_return);
+      d.observability->watch_memory([this] { return memory_returns(); });
+    }
     d.start_actors();
     for (const subject_route& route : d.routes.routes())
       d.bridge->subscribe(route, d.observability->dispatcher());
@@ -288,6 +295,7 @@ void fleet_runtime::stop() {
   if (d.bridge)
     d.bridge->close(std::chrono::milliseconds(2000));
   d.system.reset();
+  d.memory.reset();
   d.providers.reset();
   d.events.reset();
   d.observability.reset();
@@ -316,6 +324,16 @@ std::string fleet_runtime::metrics_address() const {
 
 std::string fleet_runtime::service_id() const {
   return impl_->observability ? impl_->observability->service_id() : std::string();
+}
+
+memory_keeper_counts fleet_runtime::memory_returns() const {
+  return impl_->memory ? impl_->memory->counts() : memory_keeper_counts{};
+}
+
+std::optional<event_log_counts> fleet_runtime::event_counts() const {
+  if (!impl_->events)
+    return std::nullopt;
+  return impl_->events->log().counts();
 }
 
 link_status fleet_runtime::nats_link() const {

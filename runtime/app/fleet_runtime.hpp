@@ -11,6 +11,8 @@
 
 #include "bridge/nats_bridge.hpp"
 #include "config/fleet_config.hpp"
+#include "events/jetstream_event_log.hpp"
+#include "observability/process_memory.hpp"
 #include "provider/model_provider.hpp"
 
 namespace agent_runtime {
@@ -57,6 +59,14 @@ public:
 
   /// The state of the link to NATS.
   link_status nats_link() const;
+
+  /// What the event stream has appended and had confirmed; none before
+  /// start or after stop.
+  std::optional<event_log_counts> event_counts() const;
+
+  /// What the memory keeper gave back so far (`memory_return_ms`); zeros
+  /// when it does not run.
+  memory_keeper_counts memory_returns() const;
 
   /// Where /metrics, /healthz and /readyz are served (`127.0.0.1:9464`);
   /// empty when they are not.

@@ -222,6 +222,11 @@ fleet_settings read_settings(const YAML::Node& root, const place& where) {
   settings.operators_file = optional_string(node, "operators_file", where);
   settings.state_dir = optional_string(node, "state_dir", where);
   settings.metrics_address = optional_string(node, "metrics_address", where);
+  if (auto ms = optional_number<long>(node, "memory_return_ms", where)) {
+    if (*ms < 0)
+      where.fail(node["memory_return_ms"], "memory_return_ms", "must not be negative (0: never)");
+    settings.memory_return = std::chrono::milliseconds(*ms);
+  }
   return settings;
 }
 

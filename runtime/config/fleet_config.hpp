@@ -51,6 +51,9 @@ struct fleet_settings {
   /// Where /metrics, /healthz and /readyz are served (`host:port`, loopback
   /// advised); empty: not served.
   std::string metrics_address;
+  /// How often the allocator's freed memory is given back to the system
+  /// (`memory_return_ms`); zero: never.
+  std::chrono::milliseconds memory_return{10000};
 };
 
 /// One agent: its place in the roster and its definition file.

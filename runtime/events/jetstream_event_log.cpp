@@ -246,6 +246,7 @@ void jetstream_event_log::retry_or_give_up(jsCtx* js, natsMsg*& msg, const std::
     }
   }
   ++lost_;
+  ++abandoned_;
   log_->error("[events] append given up, event lost subject={} attempts={} error=\"{}\" "
               "lost_total={}",
               subject, attempts, why, lost_.load());
@@ -345,6 +346,7 @@ bool jetstream_event_log::flush(std::chrono::milliseconds limit) {
   natsMsgList pending{nullptr, 0};
   if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
     lost_ += static_cast<std::uint64_t>(pending.Count);
+    abandoned_ += static_cast<std::uint64_t>(pending.Count);
     log_->error("[events] appends not confirmed before the stop, given up count={} error={}",
                 pending.Count, describe(status));
     natsMsgList_Destroy(&pending);
@@ -353,7 +355,10 @@ bool jetstream_event_log::flush(std::chrono::milliseconds limit) {
 }
 
 event_log_counts jetstream_event_log::counts() const {
-  return {appended_.load(), confirmed_.load(), retried_.load(), lost_.load()};
+  event_log_counts now{appended_.load(), confirmed_.load(), retried_.load(), lost_.load(), 0};
+  const std::uint64_t settled = now.confirmed + abandoned_.load();
+  now.unconfirmed = now.appended > settled ? now.appended - settled : 0;
+  return now;
 }
 
 } // namespace agent_runtime

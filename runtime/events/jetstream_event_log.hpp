@@ -52,6 +52,8 @@ struct event_log_counts {
   std::uint64_t retried = 0;
   /// Records given up: the store never confirmed them.
   std::uint64_t lost = 0;
+  /// Appended and waiting for the store's confirmation now.
+  std::uint64_t unconfirmed = 0;
 };
 
 /// The event log on a JetStream stream, over a connection it does not own.
@@ -112,6 +114,8 @@ private:
   std::atomic<std::uint64_t> confirmed_{0};
   std::atomic<std::uint64_t> retried_{0};
   std::atomic<std::uint64_t> lost_{0};
+  /// Of the lost, those that had been appended (given up waiting).
+  std::atomic<std::uint64_t> abandoned_{0};
 };
 
 } // namespace agent_runtime

@@ -64,6 +64,51 @@ ClientMetric::Histogram histogram_of(const latency_counts& counts) {
   return h;
 }
 
+/// The event stream's families, present once it is open.
+void add_event_families(std::vector<MetricFamily>& out, const event_log_counts& e) {
+  const auto counter = [&](const char* name, const char* help, std::uint64_t value) {
+    MetricFamily f = family(name, help, MetricType::Counter);
+    add_counter(f, {}, static_cast<double>(value));
+    out.push_back(std::move(f));
+  };
+  counter("agent_runtime_events_appended_total", "Events appended to the JetStream stream",
+          e.appended);
+  counter("agent_runtime_events_confirmed_total", "Events the stream confirmed it stored",
+          e.confirmed);
+  counter("agent_runtime_events_retried_total",
+          "Appends sent again because the stream did not confirm them in time", e.retried);
+  counter("agent_runtime_events_lost_total", "Events given up: refused at once or never confirmed",
+          e.lost);
+  MetricFamily unconfirmed =
+    family("agent_runtime_events_unconfirmed",
+           "Events appended and waiting for the stream's confirmation", MetricType::Gauge);
+  add_gauge(unconfirmed, {}, static_cast<double>(e.unconfirmed));
+  out.push_back(std::move(unconfirmed));
+}
+
+/// The process's memory and what the keeper gave back of it.
+void add_memory_families(std::vector<MetricFamily>& out, const memory_figures& memory,
+                         const memory_keeper_counts& returns) {
+  const auto one = [&](const char* name, const char* help, MetricType type, double value) {
+    MetricFamily f = family(name, help, type);
+    if (type == MetricType::Counter)
+      add_counter(f, {}, value);
+    else
+      add_gauge(f, {}, value);
+    out.push_back(std::move(f));
+  };
+  one("process_resident_memory_bytes", "Resident memory size in bytes", MetricType::Gauge,
+      static_cast<double>(memory.resident));
+  one("agent_runtime_heap_in_use_bytes", "Heap allocated and not yet freed (glibc's count)",
+      MetricType::Gauge, static_cast<double>(memory.heap_in_use));
+  one("agent_runtime_heap_free_bytes",
+      "Heap freed and kept by the allocator for later allocations, resident or not",
+      MetricType::Gauge, static_cast<double>(memory.heap_free));
+  one("agent_runtime_memory_returned_bytes_total",
+      "Resident bytes the runtime gave back to the system after the heap shrank",
+      MetricType::Counter, static_cast<double>(returns.returned));
+}
+
 } // namespace
 
 fleet_metrics::fleet_metrics(const request_tracker& tracker, std::vector<subject_route> routes,
@@ -150,11 +195,16 @@ std::vector<MetricFamily> fleet_metrics::Collect() const {
   auto info = family("agent_runtime_info", "The runtime's version (always 1)", MetricType::Gauge);
   add_gauge(info, {{"version", now.version}}, 1);
 
-  return {std::move(requests),  std::move(errors),        std::move(busy),
-          std::move(in_flight), std::move(restarts),      std::move(latency),
-          std::move(enabled),   std::move(version),       std::move(cluster_restarts),
-          std::move(connected), std::move(reconnects),    std::move(slow),
-          std::move(untimed),   std::move(conversations), std::move(info)};
+  std::vector<MetricFamily> out = {
+    std::move(requests),  std::move(errors),        std::move(busy),
+    std::move(in_flight), std::move(restarts),      std::move(latency),
+    std::move(enabled),   std::move(version),       std::move(cluster_restarts),
+    std::move(connected), std::move(reconnects),    std::move(slow),
+    std::move(untimed),   std::move(conversations), std::move(info)};
+  if (now.events)
+    add_event_families(out, *now.events);
+  add_memory_families(out, now.memory, now.memory_returns);
+  return out;
 }
 
 std::string fleet_metrics::text() const {

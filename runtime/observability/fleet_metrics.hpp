@@ -6,11 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <prometheus/collectable.h>
 
+#include "events/jetstream_event_log.hpp"
+#include "observability/process_memory.hpp"
 #include "observability/request_tracker.hpp"
 
 namespace agent_runtime {
@@ -43,6 +46,10 @@ struct fleet_sample {
   std::uint64_t nats_slow_consumer_events = 0;
   /// Conversation requests refused before any agent saw them.
   std::uint64_t conversations_refused = 0;
+  /// The event stream's appends; none while it is not open.
+  std::optional<event_log_counts> events;
+  memory_figures memory;
+  memory_keeper_counts memory_returns;
   std::string version;
 };
 

@@ -134,6 +134,14 @@ http_response fleet_observability::answer_http(const std::string& path) const {
   return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"};
 }
 
+void fleet_observability::watch_events(std::function<std::optional<event_log_counts>()> counts) {
+  event_counts_ = std::move(counts);
+}
+
+void fleet_observability::watch_memory(std::function<memory_keeper_counts()> counts) {
+  memory_counts_ = std::move(counts);
+}
+
 fleet_sample fleet_observability::sample() const {
   fleet_sample now;
   now.version = version_string;
@@ -160,6 +168,11 @@ fleet_sample fleet_observability::sample() const {
   now.nats_reconnects = link.reconnects;
   now.nats_slow_consumer_events = link.slow_consumer_events;
   now.conversations_refused = conversations_.refused();
+  if (event_counts_)
+    now.events = event_counts_();
+  now.memory = read_memory();
+  if (memory_counts_)
+    now.memory_returns = memory_counts_();
   return now;
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/fleet_config.hpp"
@@ -62,6 +63,13 @@ public:
   /// This instance's service id; empty before `serve_discovery`.
   std::string service_id() const;
 
+  /// Where the event stream's counts come from, once it is open; called at
+  /// each scrape.
+  void watch_events(std::function<std::optional<event_log_counts>()> counts);
+
+  /// Where the memory keeper's counts come from; called at each scrape.
+  void watch_memory(std::function<memory_keeper_counts()> counts);
+
   /// The current metrics, as /metrics serves them.
   std::string metrics_text() const;
 
@@ -87,6 +95,8 @@ private:
   fleet_metrics metrics_;
   std::unique_ptr<service_discovery> discovery_;
   health_probes probes_;
+  std::function<std::optional<event_log_counts>()> event_counts_;
+  std::function<memory_keeper_counts()> memory_counts_;
   std::unique_ptr<http_server> http_;
 };
 

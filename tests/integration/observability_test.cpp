@@ -220,6 +220,28 @@ TEST_CASE("/metrics counts exactly the traffic sent, per agent and subject kind"
   CHECK(sample(after, "agent_runtime_nats_connected") == 1);
   CHECK(sample(after, "agent_runtime_nats_reconnects_total") == 0);
   CHECK(sample(after, "agent_runtime_nats_slow_consumer_events_total") == 0);
+
+  // A conversation is recorded in the event stream (sent, its chunks,
+  // completed), and the stream confirms each append.
+  const json reply = f.send("ddd-expert", {{"type", "SendMessage"},
+                                           {"agent_id", ddd_id},
+                                           {"message_id", "01936f22-7c43-7000-8000-0000000000b1"},
+                                           {"content", "what is an aggregate?"},
+                                           {"context", json::array()}});
+  REQUIRE(reply["status"] == "ok");
+  const double recorded = reply["chunks"].get<double>() + 2;
+  std::string settled;
+  CHECK(eventually([&] {
+    settled = f.metrics();
+    return sample(settled, "agent_runtime_events_unconfirmed") == 0;
+  }));
+  CHECK(sample(settled, "agent_runtime_events_appended_total") -
+          sample(after, "agent_runtime_events_appended_total") ==
+        recorded);
+  CHECK(sample(settled, "agent_runtime_events_confirmed_total") ==
+        sample(settled, "agent_runtime_events_appended_total"));
+  CHECK(sample(settled, "agent_runtime_events_lost_total") == 0);
+  CHECK(sample(settled, "agent_runtime_events_retried_total") == 0);
 }
 
 TEST_CASE("/healthz and /readyz answer, and /readyz says why while NATS is down") {

@@ -104,6 +104,19 @@ TEST_CASE("metrics_address is read from the settings and is empty by default") {
   CHECK(load_fleet_config(dir.file("clusters.yaml")).settings.metrics_address.empty());
 }
 
+TEST_CASE("memory_return_ms is read from the settings, 10 s by default, never negative") {
+  config_dir dir;
+  dir.definition("alpha", id_a, "one");
+  dir.definition("beta", id_b, "two");
+  dir.write("clusters.yaml", two_agents());
+  CHECK(load_fleet_config(dir.file("clusters.yaml")).settings.memory_return.count() == 10000);
+  dir.write("clusters.yaml", "settings:\n  memory_return_ms: 0\n" + two_agents());
+  CHECK(load_fleet_config(dir.file("clusters.yaml")).settings.memory_return.count() == 0);
+  dir.write("clusters.yaml", "settings:\n  memory_return_ms: -5\n" + two_agents());
+  CHECK(dir.error().find("memory_return_ms") != std::string::npos);
+  CHECK(dir.error().find("must not be negative") != std::string::npos);
+}
+
 TEST_CASE("a valid small config loads with its definitions") {
   config_dir dir;
   dir.write("clusters.yaml", "settings:\n  queue_group: q\n" + two_agents());
