@@ -83,10 +83,11 @@ struct fleet_runtime::impl {
     fleet_services services{
       &routes, &observability->replies(), providers, {version_string, instance_name()}};
     services.journals = events->journals();
-    supervisor = system->spawn(supervisor_actor, fleet, services);
-    admin = system->spawn(admin_actor, &routes, bridge.get(), supervisor,
-                          operator_auth::from_environment(fleet.settings.operators_file),
-                          fleet_state_store(fleet.settings.state_dir));
+    supervisor = system->spawn<caf::detached>(supervisor_actor, fleet, services);
+    admin =
+      system->spawn<caf::detached>(admin_actor, &routes, bridge.get(), supervisor,
+                                   operator_auth::from_environment(fleet.settings.operators_file),
+                                   fleet_state_store(fleet.settings.state_dir));
 
     caf::scoped_actor self{*system};
     self->request(supervisor, std::chrono::seconds(30), ready_atom::value)

@@ -14,7 +14,9 @@ namespace agent_runtime {
 
 /// Sends `question` to each of `targets`; once every one has answered (or
 /// failed to within `limit`), calls `done` with the answers that came, in
-/// the order of `targets`.
+/// the order of `targets`. The questions are urgent: an agent answers them
+/// before the requests already queued in its mailbox, so that status and
+/// readiness do not wait behind the load.
 template <class Answer, class Self, class Question>
 void gather(Self* self, const std::vector<caf::actor>& targets, Question question,
             std::chrono::milliseconds limit, std::function<void(std::vector<Answer>)> done) {
@@ -37,7 +39,7 @@ void gather(Self* self, const std::vector<caf::actor>& targets, Question questio
     return;
   }
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    self->request(targets[i], limit, question)
+    self->template request<caf::message_priority::high>(targets[i], limit, question)
       .then(
         [state, finish, i](Answer& answer) {
           state->answers[i] = std::move(answer);

@@ -93,7 +93,8 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
   self->state.fleet = fleet;
   for (cluster_spec& spec : fleet.clusters) {
     std::string id = spec.id;
-    caf::actor cluster = self->spawn<caf::monitored>(cluster_actor, std::move(spec), services);
+    caf::actor cluster =
+      self->spawn<caf::monitored + caf::detached>(cluster_actor, std::move(spec), services);
     self->state.clusters.emplace_back(std::move(id), cluster);
   }
   log->info("[supervisor] started clusters={}", self->state.clusters.size());

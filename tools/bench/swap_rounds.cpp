@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include <nats/nats.h>
 #include <nlohmann/json.hpp>
 
+#include "common/operator_link.hpp"
 #include "common/release_writer.hpp"
 #include "paced_load.hpp"
 
@@ -29,58 +29,6 @@ constexpr milliseconds swap_tail{200};
 constexpr milliseconds reply_grace{2000};
 /// The first requests of a load meet cold connections: not in any window.
 constexpr milliseconds load_warm_up{100};
-
-/// The bench as an operator on the admin subjects.
-class admin_client {
-public:
-  admin_client(const std::string& url, std::string token) : token_(std::move(token)) {
-    if (natsConnection_ConnectTo(&connection_, url.c_str()) != NATS_OK)
-      throw std::runtime_error("cannot connect to " + url + " for admin requests");
-  }
-  ~admin_client() {
-    natsConnection_Destroy(connection_);
-  }
-  admin_client(const admin_client&) = delete;
-  admin_client& operator=(const admin_client&) = delete;
-
-  /// The reply to `agent.admin.<verb>`, or an error object when none came.
-  json request(const std::string& verb, const json& body, milliseconds limit) {
-    const std::string payload = body.dump();
-    natsMsg* msg = nullptr;
-    natsMsg_Create(&msg, ("agent.admin." + verb).c_str(), nullptr, payload.data(),
-                   static_cast<int>(payload.size()));
-    natsMsgHeader_Set(msg, "Authorization", ("Bearer " + token_).c_str());
-    natsMsg* reply = nullptr;
-    const natsStatus status = natsConnection_RequestMsg(&reply, connection_, msg, limit.count());
-    natsMsg_Destroy(msg);
-    if (status != NATS_OK)
-      return {{"status", "error"}, {"message", natsStatus_GetText(status)}};
-    json answer =
-      json::parse(natsMsg_GetData(reply), natsMsg_GetData(reply) + natsMsg_GetDataLength(reply),
-                  nullptr, false);
-    natsMsg_Destroy(reply);
-    return answer;
-  }
-
-  /// The status of `cluster` once its soak is over; nothing after `limit`.
-  std::optional<json> wait_until_serving(const std::string& cluster, milliseconds limit) {
-    const auto deadline = clock_type::now() + limit;
-    while (clock_type::now() < deadline) {
-      // Named: a range-for over a member of a temporary would dangle.
-      const json status = request("status", json::object(), milliseconds(5000));
-      for (const json& c : status.value("clusters", json::array())) {
-        if (c.value("id", "") == cluster && c.value("phase", "") == "serving")
-          return c;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return std::nullopt;
-  }
-
-private:
-  natsConnection* connection_ = nullptr;
-  std::string token_;
-};
 
 double millis(clock_type::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
@@ -111,8 +59,8 @@ void judge_windows(const swap_window& w, const load_record& record, swap_round& 
 }
 
 /// The upgrade of `cluster` to `release`, under `load`, timed.
-swap_window swap_under_load(const bench_options& options, admin_client& admin, paced_load& load,
-                            const std::string& release) {
+swap_window swap_under_load(const bench_options& options, tools::operator_link& admin,
+                            paced_load& load, const std::string& release) {
   swap_window w;
   w.load_started = clock_type::now();
   load.start();
@@ -124,7 +72,7 @@ swap_window swap_under_load(const bench_options& options, admin_client& admin, p
                      {"soak_ms", options.swap_soak.count()},
                      {"max_latency_ms", 60000}};
   w.asked = clock_type::now();
-  w.reply = admin.request("upgrade", body, milliseconds(60000));
+  w.reply = admin.admin("upgrade", body, milliseconds(60000));
   w.answered = clock_type::now();
   std::this_thread::sleep_for(swap_tail);
   return w;
@@ -132,8 +80,9 @@ swap_window swap_under_load(const bench_options& options, admin_client& admin, p
 
 /// One round: a release of `version`, the swap under load, the soak.
 swap_round swap_round_to(const bench_options& options, const fleet_config& fleet,
-                         const std::string& scratch, admin_client& admin, const std::string& url,
-                         const std::vector<std::string>& subjects, const std::string& version) {
+                         const std::string& scratch, tools::operator_link& admin,
+                         const std::string& url, const std::vector<std::string>& subjects,
+                         const std::string& version) {
   const std::string release =
     tools::write_release(fleet, options.swap_cluster, version, scratch + "/release-" + version);
   paced_load load(url, subjects, std::string(options.payload_size, 'x'),
@@ -166,7 +115,7 @@ std::vector<swap_round> run_swap_rounds(const bench_options& options, const flee
   const std::string token = "bench-" + std::to_string(std::random_device{}());
   service_under_test runtime("agent-runtime (swap)", runtime_command, scratch + "/swap-runtime.log",
                              subjects, {"AGENT_RUNTIME_ADMIN_TOKEN=" + token});
-  admin_client admin(runtime.url(), token);
+  tools::operator_link admin(runtime.url(), token);
 
   std::vector<swap_round> rounds;
   for (std::size_t round = 0; round < options.rounds; ++round) {

@@ -7,7 +7,6 @@
 // each read at rest: nothing in flight and freed memory given back.
 // Bounded in time and count; loopback only.
 
-#include <nats/nats.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +26,7 @@
 
 #include "app/fleet_runtime.hpp"
 #include "app/log.hpp"
+#include "common/operator_link.hpp"
 #include "common/release_writer.hpp"
 #include "config/fleet_config.hpp"
 #include "embedded/nats_server_process.hpp"
@@ -58,53 +58,6 @@ struct soak_options {
 double mib(std::size_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
-
-/// A plain connection for the soak's own requests: admin and set-up.
-class control_link {
-public:
-  control_link(const std::string& url, std::string token) : token_(std::move(token)) {
-    natsOptions* options = nullptr;
-    natsOptions_Create(&options);
-    natsOptions_SetURL(options, url.c_str());
-    natsOptions_SetMaxReconnect(options, -1);
-    natsOptions_SetReconnectWait(options, 100);
-    const natsStatus s = natsConnection_Connect(&connection_, options);
-    natsOptions_Destroy(options);
-    if (s != NATS_OK)
-      throw std::runtime_error(std::string("soak cannot connect: ") + natsStatus_GetText(s));
-  }
-  ~control_link() {
-    natsConnection_Destroy(connection_);
-  }
-
-  /// Sends `payload` to `subject` (with the operator token for admin
-  /// subjects) and returns the reply, or an error object when none came
-  /// within `limit`.
-  json request(const std::string& subject, const json& payload, milliseconds limit = seconds(5)) {
-    natsMsg* msg = nullptr;
-    natsMsg_Create(&msg, subject.c_str(), nullptr, payload.dump().c_str(),
-                   static_cast<int>(payload.dump().size()));
-    if (subject.rfind("agent.admin.", 0) == 0)
-      natsMsgHeader_Set(msg, "Authorization", ("Bearer " + token_).c_str());
-    natsMsg* reply = nullptr;
-    const natsStatus s = natsConnection_RequestMsg(&reply, connection_, msg, limit.count());
-    natsMsg_Destroy(msg);
-    if (s != NATS_OK)
-      return {{"status", "error"}, {"message", natsStatus_GetText(s)}};
-    json answer = json::parse(std::string(natsMsg_GetData(reply), natsMsg_GetDataLength(reply)),
-                              nullptr, false);
-    natsMsg_Destroy(reply);
-    return answer;
-  }
-
-  bool connected() const {
-    return natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
-  }
-
-private:
-  natsConnection* connection_ = nullptr;
-  std::string token_;
-};
 
 /// Polls `done` every 20 ms until it holds or `limit` passes.
 bool wait_for(const std::function<bool()>& done, milliseconds limit) {
@@ -194,7 +147,7 @@ private:
     options.providers = providers;
     runtime_ = std::make_unique<fleet_runtime>(fleet_, options);
     runtime_->start();
-    control_ = std::make_unique<control_link>(server_->url(), token_);
+    control_ = std::make_unique<tools::operator_link>(server_->url(), token_);
   }
 
   /// The first agent of each cluster talks to the chaos provider; the rest
@@ -288,7 +241,7 @@ private:
     expect_ok(reply, "upgrade " + cluster + " to " + version);
     log_->info("[soak] swapped cluster={} took_ms={} max_pause_ms={}", cluster,
                reply.value("took_ms", -1), reply.value("max_pause_ms", -1));
-    if (!wait_for([&] { return phase_of(cluster) == "serving"; }, seconds(30)))
+    if (!control_->wait_until_serving(cluster, seconds(30)))
       expect_ok({{"status", "error"}, {"message", "soak did not end"}}, "soak of " + cluster);
   }
 
@@ -300,17 +253,6 @@ private:
     expect_ok(reply, "roll back " + cluster);
     log_->info("[soak] rolled back cluster={} took_ms={} max_pause_ms={}", cluster,
                reply.value("took_ms", -1), reply.value("max_pause_ms", -1));
-  }
-
-  /// The phase of `cluster` (serving, soaking, ...), as status says.
-  std::string phase_of(const std::string& cluster) {
-    // Named: a range-for over a member of a temporary would dangle.
-    const json status = control_->request("agent.admin.status", json::object());
-    for (const json& c : status.value("clusters", json::array())) {
-      if (c.value("id", "") == cluster)
-        return c.value("phase", "");
-    }
-    return "";
   }
 
   /// NATS core keeps nothing across a crash: what is in its buffers, or
@@ -436,7 +378,8 @@ private:
   std::unique_ptr<nats_server_process> server_;
   std::shared_ptr<chaos_provider> chaos_;
   std::unique_ptr<fleet_runtime> runtime_;
-  std::unique_ptr<control_link> control_;
+  /// The soak's own requests: admin and set-up.
+  std::unique_ptr<tools::operator_link> control_;
   std::unique_ptr<soak_load> load_;
   std::vector<soak_target> targets_;
   std::vector<std::string> chaos_agents_;
