@@ -50,8 +50,15 @@ std::optional<std::size_t> return_free_memory(std::size_t min_free) {
   return before.resident > after.resident ? before.resident - after.resident : 0;
 }
 
-memory_keeper::memory_keeper(std::chrono::milliseconds period, std::size_t min_free) :
-  period_(period), min_free_(min_free), thread_([this] { run(); }) {}
+memory_keeper::memory_keeper(std::chrono::milliseconds period, std::size_t min_free,
+                             std::size_t mmap_threshold) :
+  period_(period),
+  min_free_(min_free), thread_([this] { run(); }) {
+  if (glibc_allocator && ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold)) != 1)
+    component_logger("memory")->warn("[memory] cannot pin the allocator's mmap threshold at {} "
+                                     "bytes; large buffers may stay in its arenas",
+                                     mmap_threshold);
+}
 
 memory_keeper::~memory_keeper() {
   {

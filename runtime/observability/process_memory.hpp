@@ -64,9 +64,16 @@ struct memory_keeper_counts {
 
 /// Every `period`, on its own thread, gives freed memory back when the
 /// allocator keeps at least `min_free`. Stops when destroyed.
+///
+/// It also pins glibc's mmap threshold at `mmap_threshold`: glibc raises it
+/// after each large block freed (up to 32 MiB), so that nats.c's 8 MiB
+/// reconnect buffer, freed after every outage, would make later large
+/// blocks come from the arenas and fragment them; pinned, blocks that large
+/// are always mapped on their own and unmapped when freed.
 class memory_keeper {
 public:
-  explicit memory_keeper(std::chrono::milliseconds period, std::size_t min_free = 4u << 20u);
+  explicit memory_keeper(std::chrono::milliseconds period, std::size_t min_free = 4u << 20u,
+                         std::size_t mmap_threshold = 1u << 20u);
   ~memory_keeper();
 
   memory_keeper(const memory_keeper&) = delete;

@@ -11,13 +11,15 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
+
 #include "observability/process_memory.hpp"
 
 using namespace agent_runtime;
 
 namespace {
 
-constexpr std::size_t mib = 1024 * 1024;
+constexpr std::size_t mib = std::size_t{1024} * 1024;
 
 /// Polls `condition` until it holds, for up to 10 s.
 bool eventually(const std::function<bool()>& condition) {
@@ -78,4 +80,21 @@ TEST_CASE("the memory keeper gives freed memory back on its own, every period" *
   CHECK(counts.passes >= counts.trims);
   CHECK(read_memory().resident + 32 * mib <= resident);
   std::free(pinned);
+}
+
+TEST_CASE("with the keeper, a large block freed does not send later large blocks to the arenas" *
+          doctest::skip(!glibc_allocator)) {
+  memory_keeper keeper(std::chrono::hours(1));
+  // Left to itself, glibc would raise its mmap threshold to 8 MiB here.
+  void* reconnect_buffer = std::malloc(8 * mib);
+  REQUIRE(reconnect_buffer != nullptr);
+  std::memset(reconnect_buffer, 1, 8 * mib);
+  std::free(reconnect_buffer);
+
+  const std::size_t mapped = ::mallinfo2().hblkhd;
+  void* large = std::malloc(2 * mib);
+  REQUIRE(large != nullptr);
+  CHECK(::mallinfo2().hblkhd >= mapped + 2 * mib);
+  std::free(large);
+  CHECK(::mallinfo2().hblkhd == mapped);
 }

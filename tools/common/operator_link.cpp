@@ -10,8 +10,7 @@ namespace agent_runtime::tools {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-operator_link::operator_link(const std::string& url, std::string token) :
-  token_(std::move(token)) {
+operator_link::operator_link(const std::string& url, std::string token) : token_(std::move(token)) {
   natsOptions* options = nullptr;
   natsStatus s = natsOptions_Create(&options);
   if (s == NATS_OK)
@@ -24,8 +23,8 @@ operator_link::operator_link(const std::string& url, std::string token) :
     s = natsConnection_Connect(&connection_, options);
   natsOptions_Destroy(options);
   if (s != NATS_OK)
-    throw std::runtime_error("cannot connect to " + url + " as an operator: " +
-                             natsStatus_GetText(s));
+    throw std::runtime_error("cannot connect to " + url +
+                             " as an operator: " + natsStatus_GetText(s));
 }
 
 operator_link::~operator_link() {
