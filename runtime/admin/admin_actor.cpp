@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "admin/admin_request.hpp"
+
 #include "app/log.hpp"
 #include "routing/route_table.hpp"
 #include "routing/subjects.hpp"
@@ -19,6 +21,7 @@ void answer(self_ptr self, const inbound_message& request, const json& reply) {
 }
 
 void refuse(self_ptr self, const inbound_message& request, const std::string& why) {
+  ++self->state.refused;
   component_logger("admin")->warn("[admin] refused subject={} reason=\"{}\"", request.subject, why);
   answer(self, request, {{"status", "error"}, {"message", why}});
 }
@@ -40,12 +43,13 @@ void status(self_ptr self, const inbound_message& request) {
   self->request(self->state.supervisor, std::chrono::seconds(10), status_atom::value)
     .then(
       [=](const std::string& clusters) {
-        answer(
-          self, request,
-          {{"status", "ok"},
-           {"clusters", json::parse(clusters)},
-           {"admin",
-            {{"requests", self->state.requests}, {"unauthorised", self->state.unauthorised}}}});
+        answer(self, request,
+               {{"status", "ok"},
+                {"clusters", json::parse(clusters)},
+                {"admin",
+                 {{"requests", self->state.requests},
+                  {"refused", self->state.refused},
+                  {"unauthorised", self->state.unauthorised}}}});
       },
       [=](caf::error& err) {
         answer(self, request,
@@ -54,11 +58,10 @@ void status(self_ptr self, const inbound_message& request) {
       });
 }
 
-void set_cluster(self_ptr self, const inbound_message& request, const json& body, bool enable) {
-  auto who = authorise(self, request);
-  if (!who)
-    return;
-  const std::string cluster = body.value("cluster", "");
+void set_cluster(self_ptr self, const inbound_message& request, const admin_request& asked,
+                 const std::string& who) {
+  const bool enable = asked.verb == admin_verb::enable;
+  const std::string& cluster = asked.cluster;
   auto& st = self->state;
   if (!st.routes->set_cluster_enabled(cluster, enable))
     return refuse(self, request, "unknown cluster '" + cluster + "'");
@@ -72,23 +75,22 @@ void set_cluster(self_ptr self, const inbound_message& request, const json& body
     component_logger("admin")->error("[admin] cannot persist cluster state: {}", e.what());
   }
   component_logger("admin")->info("[cluster {}] {} by operator={} reason=\"{}\"", cluster,
-                                  enable ? "enabled" : "disabled", *who, body.value("reason", ""));
+                                  enable ? "enabled" : "disabled", who, asked.reason);
   answer(self, request, {{"status", "ok"}, {"cluster", cluster}, {"enabled", enable}});
 }
 
 /// Suspends or resumes an agent by sending it the contract's command; the
 /// agent answers the operator directly.
-void steer_agent(self_ptr self, inbound_message& request, const json& body, bool suspend) {
-  auto who = authorise(self, request);
-  if (!who)
-    return;
-  const std::string agent = body.value("agent", "");
+void steer_agent(self_ptr self, const inbound_message& request, const admin_request& asked,
+                 const std::string& who) {
+  const bool suspend = asked.verb == admin_verb::suspend;
+  const std::string& agent = asked.agent;
   auto route = self->state.routes->inbox_route(agent);
   if (!route)
     return refuse(self, request, "unknown agent '" + agent + "'");
-  std::string reason = body.value("reason", "");
+  std::string reason = asked.reason;
   if (reason.empty())
-    reason = "by operator " + *who;
+    reason = "by operator " + who;
   json command = {{"type", suspend ? "SuspendAgent" : "ActivateAgent"},
                   {"agent_id", self->state.routes->agent_id(agent)},
                   {"reason", reason}};
@@ -98,7 +100,7 @@ void steer_agent(self_ptr self, inbound_message& request, const json& body, bool
                           command.dump(),
                           {}};
   component_logger("admin")->info("[{}] {} requested by operator={} reason=\"{}\"", agent,
-                                  suspend ? "suspend" : "resume", *who, reason);
+                                  suspend ? "suspend" : "resume", who, reason);
   if (self->state.routes->dispatch(*route, message) != dispatch_result::accepted)
     refuse(self, request,
            "agent " + agent +
@@ -121,68 +123,68 @@ void ask_fleet(self_ptr self, const inbound_message& request, Ts&&... xs) {
 }
 
 /// Swaps a cluster to the release in a folder, then soaks it.
-void upgrade(self_ptr self, inbound_message& request, const json& body) {
-  auto who = authorise(self, request);
-  if (!who)
-    return;
-  const std::string cluster = body.value("cluster", "");
-  const std::string folder = body.value("release", "");
-  if (cluster.empty() || folder.empty())
-    return refuse(self, request, "upgrade needs 'cluster' and 'release' (a release folder)");
-  upgrade_options options;
-  options.requested_by = *who;
-  options.rollout = body.value("rollout", "");
-  try {
-    options.soak = std::chrono::milliseconds(body.value("soak_ms", options.soak.count()));
-    auto& t = options.thresholds;
-    t.max_error_rate = body.value("max_error_rate", t.max_error_rate);
-    t.max_latency = std::chrono::milliseconds(body.value("max_latency_ms", t.max_latency.count()));
-    t.max_restarts = body.value("max_restarts", t.max_restarts);
-    t.min_requests = body.value("min_requests", t.min_requests);
-  } catch (const json::exception&) {
-    return refuse(self, request,
-                  "upgrade: soak_ms, max_error_rate, max_latency_ms, max_restarts and "
-                  "min_requests must be numbers");
-  }
-  if (options.soak.count() < 0)
-    return refuse(self, request, "upgrade: soak_ms must not be negative");
+void upgrade(self_ptr self, const inbound_message& request, const admin_request& asked,
+             const std::string& who) {
+  upgrade_options options = asked.upgrade;
+  options.requested_by = who;
   component_logger("admin")->info("[cluster {}] upgrade to release={} requested by operator={} "
                                   "soak_ms={}",
-                                  cluster, folder, *who, options.soak.count());
-  ask_fleet(self, request, upgrade_atom::value, cluster, folder, std::move(options));
+                                  asked.cluster, asked.release, who, options.soak.count());
+  ask_fleet(self, request, upgrade_atom::value, asked.cluster, asked.release, std::move(options));
 }
 
-void rollback(self_ptr self, inbound_message& request, const json& body) {
-  auto who = authorise(self, request);
-  if (!who)
-    return;
-  const std::string cluster = body.value("cluster", "");
-  component_logger("admin")->info("[cluster {}] rollback requested by operator={}", cluster, *who);
-  ask_fleet(self, request, rollback_atom::value, cluster, *who);
+void rollback(self_ptr self, const inbound_message& request, const admin_request& asked,
+              const std::string& who) {
+  component_logger("admin")->info("[cluster {}] rollback requested by operator={}", asked.cluster,
+                                  who);
+  ask_fleet(self, request, rollback_atom::value, asked.cluster, who);
 }
 
-void on_request(self_ptr self, inbound_message& request) {
-  ++self->state.requests;
-  const std::string verb(subjects::last_token(request.subject));
-  json body = json::object();
-  if (request.payload.find_first_not_of(" \t\r\n") != std::string::npos) {
-    body = json::parse(request.payload, nullptr, false);
-    if (!body.is_object())
-      return refuse(self, request, "admin payload must be a JSON object");
+void carry_out(self_ptr self, const inbound_message& request) {
+  const std::string_view token = subjects::last_token(request.subject);
+  const auto verb = admin_verb_named(token);
+  if (!verb)
+    return refuse(self, request,
+                  "unknown admin request '" + std::string(token) +
+                    "' (expected status, enable, disable, suspend, resume, upgrade, rollback)");
+  std::string who;
+  if (admin_verb_steers(*verb)) {
+    auto identified = authorise(self, request);
+    if (!identified)
+      return;
+    who = std::move(*identified);
   }
-  if (verb == "status")
-    return status(self, request);
-  if (verb == "enable" || verb == "disable")
-    return set_cluster(self, request, body, verb == "enable");
-  if (verb == "suspend" || verb == "resume")
-    return steer_agent(self, request, body, verb == "suspend");
-  if (verb == "upgrade")
-    return upgrade(self, request, body);
-  if (verb == "rollback")
-    return rollback(self, request, body);
-  refuse(self, request,
-         "unknown admin request '" + verb +
-           "' (expected status, enable, disable, suspend, resume, upgrade, rollback)");
+  auto parsed = parse_admin_request(*verb, request.payload);
+  if (auto* error = std::get_if<admin_request_error>(&parsed))
+    return refuse(self, request, error->message);
+  const auto& asked = std::get<admin_request>(parsed);
+  switch (asked.verb) {
+    case admin_verb::status:
+      return status(self, request);
+    case admin_verb::enable:
+    case admin_verb::disable:
+      return set_cluster(self, request, asked, who);
+    case admin_verb::suspend:
+    case admin_verb::resume:
+      return steer_agent(self, request, asked, who);
+    case admin_verb::upgrade:
+      return upgrade(self, request, asked, who);
+    case admin_verb::rollback:
+      return rollback(self, request, asked, who);
+  }
+}
+
+void on_request(self_ptr self, const inbound_message& request) {
+  ++self->state.requests;
+  // An exception must not end the admin actor: nothing would answer the
+  // admin subject again.
+  try {
+    carry_out(self, request);
+  } catch (const std::exception& e) {
+    component_logger("admin")->error("[admin] failed subject={} error=\"{}\"", request.subject,
+                                     e.what());
+    refuse(self, request, std::string("the admin request failed: ") + e.what());
+  }
 }
 
 } // namespace

@@ -24,7 +24,9 @@ struct admin_state {
   std::unique_ptr<fleet_state_store> store;
   std::set<std::string> disabled;
   std::uint64_t requests = 0;
-  /// Admin requests refused as unauthorised.
+  /// Admin requests refused, for any reason.
+  std::uint64_t refused = 0;
+  /// Of those, refused as unauthorised.
   std::uint64_t unauthorised = 0;
   static inline const char* name = "admin";
 };

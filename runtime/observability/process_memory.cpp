@@ -54,7 +54,12 @@ memory_keeper::memory_keeper(std::chrono::milliseconds period, std::size_t min_f
                              std::size_t mmap_threshold) :
   period_(period),
   min_free_(min_free), thread_([this] { run(); }) {
-  if (glibc_allocator && ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold)) != 1)
+  if (!glibc_allocator)
+    return;
+  // mallopt is MT-unsafe only in that malloc reads the threshold without a
+  // lock: an allocation racing with this, once, may still see the old one.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
+  if (::mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold)) != 1)
     component_logger("memory")->warn("[memory] cannot pin the allocator's mmap threshold at {} "
                                      "bytes; large buffers may stay in its arenas",
                                      mmap_threshold);

@@ -127,6 +127,26 @@ TEST_CASE("operators suspend and resume one agent, the agent answers them direct
         "upgrade, rollback)");
 }
 
+TEST_CASE("regression: a mistyped admin field is refused and the admin plane keeps serving") {
+  // A cluster given as a number made the admin actor throw, and with it die:
+  // every later admin request went unanswered.
+  admin_files files;
+  running_fleet f(nullptr, [&](fleet_config& fleet) { files.apply(fleet); });
+  const std::string url = f.server.url();
+  CHECK(admin(url, "disable", {{"cluster", 5}}, "alice-token")["message"] ==
+        "disable: field 'cluster' must be a string");
+  CHECK(admin(url, "suspend", {{"agent", "sage"}, {"reason", true}}, "alice-token")["message"] ==
+        "suspend: field 'reason' must be a string");
+  CHECK(admin(url, "upgrade", {{"cluster", "sdlc"}, {"release", "/nowhere"}, {"soak_ms", 1e300}},
+              "alice-token")["message"] == "upgrade: field 'soak_ms' must be an integer");
+  CHECK(admin(url, "disable", json::object(), "alice-token")["message"] ==
+        "disable: missing field 'cluster'");
+  json status = admin(url, "status", json::object(), "");
+  CHECK(status["status"] == "ok");
+  CHECK(status["admin"]["refused"] == 4);
+  CHECK(admin(url, "disable", {{"cluster", "sdlc"}}, "alice-token")["enabled"] == false);
+}
+
 TEST_CASE("agentctl status prints all 10 clusters and 31 agents") {
   admin_files files;
   running_fleet f(nullptr, [&](fleet_config& fleet) { files.apply(fleet); });
