@@ -108,36 +108,36 @@ admin_request read_request(admin_verb verb, const json& object) {
   admin_request request;
   request.verb = verb;
   switch (verb) {
-  case admin_verb::status:
-    break;
-  case admin_verb::enable:
-  case admin_verb::disable:
-    request.cluster = in.text("cluster", true);
-    request.reason = in.text("reason", false);
-    break;
-  case admin_verb::suspend:
-  case admin_verb::resume:
-    request.agent = in.text("agent", true);
-    request.reason = in.text("reason", false);
-    break;
-  case admin_verb::upgrade: {
-    request.cluster = in.text("cluster", true);
-    request.release = in.text("release", true);
-    auto& up = request.upgrade;
-    up.rollout = in.text("rollout", false);
-    up.soak = in.millis("soak_ms", max_admin_soak, up.soak);
-    auto& gate = up.thresholds;
-    gate.max_error_rate = in.fraction("max_error_rate", gate.max_error_rate);
-    gate.max_latency = in.millis("max_latency_ms", max_admin_soak, gate.max_latency);
-    gate.max_restarts = static_cast<std::uint32_t>(
-      in.count("max_restarts", std::numeric_limits<std::uint32_t>::max(), gate.max_restarts));
-    gate.min_requests =
-      in.count("min_requests", std::numeric_limits<std::uint64_t>::max(), gate.min_requests);
-    break;
-  }
-  case admin_verb::rollback:
-    request.cluster = in.text("cluster", true);
-    break;
+    case admin_verb::status:
+      break;
+    case admin_verb::enable:
+    case admin_verb::disable:
+      request.cluster = in.text("cluster", true);
+      request.reason = in.text("reason", false);
+      break;
+    case admin_verb::suspend:
+    case admin_verb::resume:
+      request.agent = in.text("agent", true);
+      request.reason = in.text("reason", false);
+      break;
+    case admin_verb::upgrade: {
+      request.cluster = in.text("cluster", true);
+      request.release = in.text("release", true);
+      auto& up = request.upgrade;
+      up.rollout = in.text("rollout", false);
+      up.soak = in.millis("soak_ms", max_admin_soak, up.soak);
+      auto& gate = up.thresholds;
+      gate.max_error_rate = in.fraction("max_error_rate", gate.max_error_rate);
+      gate.max_latency = in.millis("max_latency_ms", max_admin_soak, gate.max_latency);
+      gate.max_restarts = static_cast<std::uint32_t>(
+        in.count("max_restarts", std::numeric_limits<std::uint32_t>::max(), gate.max_restarts));
+      gate.min_requests =
+        in.count("min_requests", std::numeric_limits<std::uint64_t>::max(), gate.min_requests);
+      break;
+    }
+    case admin_verb::rollback:
+      request.cluster = in.text("cluster", true);
+      break;
   }
   return request;
 }

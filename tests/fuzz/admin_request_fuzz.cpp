@@ -22,23 +22,23 @@ bool blank(const std::string& text) {
 /// Whether a parsed request has what its verb needs.
 bool complete(const admin_request& request) {
   switch (request.verb) {
-  case admin_verb::status:
-    return true;
-  case admin_verb::enable:
-  case admin_verb::disable:
-  case admin_verb::rollback:
-    return !blank(request.cluster);
-  case admin_verb::suspend:
-  case admin_verb::resume:
-    return !blank(request.agent);
-  case admin_verb::upgrade: {
-    const auto& up = request.upgrade;
-    const auto& gate = up.thresholds;
-    return !blank(request.cluster) && !blank(request.release) && up.soak.count() >= 0 &&
-           up.soak <= max_admin_soak && gate.max_latency.count() >= 0 &&
-           gate.max_latency <= max_admin_soak && gate.max_error_rate >= 0.0 &&
-           gate.max_error_rate <= 1.0;
-  }
+    case admin_verb::status:
+      return true;
+    case admin_verb::enable:
+    case admin_verb::disable:
+    case admin_verb::rollback:
+      return !blank(request.cluster);
+    case admin_verb::suspend:
+    case admin_verb::resume:
+      return !blank(request.agent);
+    case admin_verb::upgrade: {
+      const auto& up = request.upgrade;
+      const auto& gate = up.thresholds;
+      return !blank(request.cluster) && !blank(request.release) && up.soak.count() >= 0 &&
+             up.soak <= max_admin_soak && gate.max_latency.count() >= 0 &&
+             gate.max_latency <= max_admin_soak && gate.max_error_rate >= 0.0 &&
+             gate.max_error_rate <= 1.0;
+    }
   }
   return false;
 }

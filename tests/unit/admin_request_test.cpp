@@ -22,8 +22,8 @@ admin_request request_of(admin_verb verb, std::string_view payload) {
 } // namespace
 
 TEST_CASE("the verbs of the admin subject, and which of them steer") {
-  for (const char* name : {"status", "enable", "disable", "suspend", "resume", "upgrade",
-                           "rollback"}) {
+  for (const char* name :
+       {"status", "enable", "disable", "suspend", "resume", "upgrade", "rollback"}) {
     auto verb = admin_verb_named(name);
     REQUIRE(verb);
     CHECK(std::string(admin_verb_name(*verb)) == name);

@@ -22,6 +22,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nats/nats.h>
 #include <nlohmann/json.hpp>
 
 #include "app/fleet_runtime.hpp"
@@ -30,6 +31,8 @@
 #include "common/release_writer.hpp"
 #include "config/fleet_config.hpp"
 #include "embedded/nats_server_process.hpp"
+#include "events/event_envelope.hpp"
+#include "events/jetstream_event_log.hpp"
 #include "observability/process_memory.hpp"
 #include "soak/chaos_provider.hpp"
 #include "soak/soak_load.hpp"
@@ -57,6 +60,42 @@ struct soak_options {
 
 double mib(std::size_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
+/// Creates the events stream before the runtime does, holding at most
+/// `max_bytes` and dropping the oldest beyond (as operations may, see
+/// architecture.md, "Events"): the soak appends tens of thousands of events
+/// a second, and a nats-server killed recovers the whole store before it
+/// serves again, so an unbounded stream makes each outage longer than the
+/// one before.
+void create_capped_event_stream(const std::string& url, const std::string& stream,
+                                std::int64_t max_bytes) {
+  natsConnection* connection = nullptr;
+  jsCtx* js = nullptr;
+  natsStatus s = natsConnection_ConnectTo(&connection, url.c_str());
+  if (s == NATS_OK)
+    s = natsConnection_JetStream(&js, connection, nullptr);
+  jsErrCode code = static_cast<jsErrCode>(0);
+  if (s == NATS_OK) {
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    const char* subjects[] = {event_subjects::stream_filter};
+    config.Name = stream.c_str();
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    config.MaxBytes = max_bytes;
+    config.Discard = js_DiscardOld;
+    jsStreamInfo* info = nullptr;
+    s = js_AddStream(&info, js, &config, nullptr, &code);
+    jsStreamInfo_Destroy(info);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(connection);
+  if (s != NATS_OK)
+    throw std::runtime_error(fmt::format("cannot create the events stream {} at {}: {} ({})",
+                                         stream, url, natsStatus_GetText(s),
+                                         static_cast<int>(code)));
 }
 
 /// Polls `done` every 20 ms until it holds or `limit` passes.
@@ -115,9 +154,15 @@ private:
     fleet_ = load_fleet_config(options_.config);
     // Faults come back every few seconds: a restart limit of an hour would
     // take the chaos agents out of service for good after the first round.
-    for (auto& cluster : fleet_.clusters)
+    // A short window rather than a long one with a huge limit: each agent
+    // remembers the failures within its window, and an hour of them (over
+    // 100000 in a ten-minute run) is memory only the soak would make grow.
+    for (auto& cluster : fleet_.clusters) {
       cluster.supervision.max_restarts = 1 << 30;
+      cluster.supervision.restart_window = seconds(1);
+    }
     fleet_.settings.supervision.max_restarts = 1 << 30;
+    fleet_.settings.supervision.restart_window = seconds(1);
     state_dir_ =
       std::filesystem::temp_directory_path() / ("agent-runtime-soak-" + std::to_string(::getpid()));
     fleet_.settings.state_dir = state_dir_.string();
@@ -132,14 +177,11 @@ private:
     fleet_.settings.memory_return = seconds(2);
 
     nats_server_options server_options{0, true};
-    // After a SIGKILL, JetStream recovers the events stream, which grows by
-    // every request: minutes into a run, on a loaded machine, that took
-    // longer than the default 10 s. TODO: the stream has no limits here, so
-    // each restart recovers more (about 1 s more per outage on 2 cores) and
-    // the outages of a long run grow; a limit or a purge per outage would
-    // keep them alike.
+    // After a SIGKILL, JetStream recovers the events stream before it
+    // serves: on a loaded machine that can take longer than the default 10 s.
     server_options.start_limit = seconds(60);
     server_ = std::make_unique<nats_server_process>(server_options);
+    create_capped_event_stream(server_->url(), fleet_.settings.stream, event_stream_bytes);
     chaos_ = std::make_shared<chaos_provider>("anthropic");
     auto providers = provider_registry::with_builtin_providers();
     providers->add(chaos_);
@@ -171,6 +213,8 @@ private:
     }
   }
 
+  /// What the events stream keeps: a few seconds of the soak's appends.
+  static constexpr std::int64_t event_stream_bytes = std::int64_t{64} << 20;
   static constexpr std::size_t fault_kinds = 6;
   /// The health gate's watch after each swap: short, the step goes on.
   static constexpr milliseconds swap_soak{500};
@@ -325,11 +369,24 @@ private:
   memory_figures memory_at_rest() {
     if (load_ && !load_->wait_idle(seconds(30)))
       log_->warn("[soak] requests still in flight as the memory is read");
+    // The events of the last requests are still on their way to the stream.
+    if (!wait_for(
+          [&] { return runtime_->event_counts().value_or(event_log_counts{}).unconfirmed == 0; },
+          seconds(30)))
+      log_->warn("[soak] events still unconfirmed as the memory is read");
+    // nats.c keeps a small record of each append until its ack wait has
+    // passed, confirmed or not (at full load, some MiB): the rest lasts
+    // that long, so that the figure does not depend on the last seconds'
+    // rate. Then the keeper looks twice.
+    std::this_thread::sleep_for(jetstream_options{}.ack_wait);
     const std::uint64_t passes = runtime_->memory_returns().passes;
     if (!wait_for([&] { return runtime_->memory_returns().passes >= passes + 2; },
                   fleet_.settings.memory_return * 4 + seconds(10)))
       log_->warn("[soak] the runtime's memory keeper did not run");
-    return read_memory();
+    const memory_figures now = read_memory();
+    log_->info("[soak] at rest rss_mib={:.1f} heap_mib={:.1f} heap_free_mib={:.1f}",
+               mib(now.resident), mib(now.heap_in_use), mib(now.heap_free));
+    return now;
   }
 
   void report(const soak_tally& tally, const memory_figures& end_memory, double growth,
