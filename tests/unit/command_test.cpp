@@ -37,6 +37,19 @@ TEST_CASE("each command of the contract parses with its fields") {
     CHECK(cmd.name == "sage");
     CHECK(cmd.description.empty());
   }
+  SUBCASE("a field set to null is absent") {
+    auto cmd = std::get<deploy_agent>(command_of(
+      R"({"type":"DeployAgent","agent_id":"01936f11-4ea2-7000-8000-000000000001",
+          "person_id":"01936f11-4ea2-7000-8000-0000000000ff","name":"sage","description":null})"));
+    CHECK(cmd.description.empty());
+    CHECK(error_of(R"({"type":"DeployAgent","agent_id":"01936f11-4ea2-7000-8000-000000000001",
+                      "person_id":"01936f11-4ea2-7000-8000-0000000000ff","name":null})") ==
+          "DeployAgent: missing field 'name'");
+    auto configure = std::get<configure_model>(command_of(
+      R"({"type":"ConfigureModel","agent_id":"01936f11-4ea2-7000-8000-000000000001",
+          "config":{"provider":"mock","model_name":"m","system_prompt":null}})"));
+    CHECK_FALSE(configure.config.system_prompt);
+  }
   SUBCASE("ConfigureModel") {
     auto cmd = std::get<configure_model>(command_of(
       R"({"type":"ConfigureModel","agent_id":"01936f11-4ea2-7000-8000-000000000001",

@@ -1,0 +1,113 @@
+#include "config/json_fields.hpp"
+
+namespace agent_runtime {
+
+using nlohmann::json;
+
+std::optional<std::string> parse_json(std::string_view payload, json& out) {
+  try {
+    out = json::parse(payload);
+  } catch (const json::parse_error& e) {
+    return "payload is not valid JSON (error at byte " + std::to_string(e.byte) + ")";
+  } catch (const json::out_of_range&) {
+    // A number beyond what a double holds (1e400) is not a parse error.
+    return std::string("payload is not valid JSON (a number out of range)");
+  }
+  return std::nullopt;
+}
+
+std::string json_fields::text(const char* key, bool required, bool non_empty) const {
+  const json* value = find(key, required);
+  if (!value)
+    return {};
+  if (!value->is_string())
+    fail(key, "must be a string");
+  std::string result = value->get<std::string>();
+  if (non_empty && result.find_first_not_of(" \t\r\n") == std::string::npos)
+    fail(key, "must not be empty");
+  return result;
+}
+
+std::optional<double> json_fields::number(const char* key) const {
+  const json* value = find(key, false);
+  if (!value)
+    return std::nullopt;
+  if (!value->is_number())
+    fail(key, "must be a number");
+  return value->get<double>();
+}
+
+std::optional<long> json_fields::integer(const char* key) const {
+  const json* value = find(key, false);
+  if (!value)
+    return std::nullopt;
+  if (!value->is_number_integer())
+    fail(key, "must be an integer");
+  return value->get<long>();
+}
+
+std::uint64_t json_fields::count(const char* key, std::uint64_t max, std::uint64_t fallback) const {
+  const json* value = find(key, false);
+  if (!value)
+    return fallback;
+  if (!value->is_number_integer())
+    fail(key, "must be an integer");
+  std::uint64_t result = 0;
+  if (value->is_number_unsigned()) {
+    result = value->get<std::uint64_t>();
+  } else {
+    const auto signed_value = value->get<std::int64_t>();
+    if (signed_value < 0)
+      fail(key, "must not be negative");
+    result = static_cast<std::uint64_t>(signed_value);
+  }
+  if (result > max)
+    fail(key, "must be at most " + std::to_string(max));
+  return result;
+}
+
+std::chrono::milliseconds json_fields::millis(const char* key, std::chrono::milliseconds max,
+                                              std::chrono::milliseconds fallback) const {
+  const auto ms = count(key, static_cast<std::uint64_t>(max.count()),
+                        static_cast<std::uint64_t>(fallback.count()));
+  return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(ms));
+}
+
+double json_fields::fraction(const char* key, double fallback) const {
+  const std::optional<double> value = number(key);
+  if (!value)
+    return fallback;
+  if (!(*value >= 0.0 && *value <= 1.0))
+    fail(key, "must be from 0 to 1");
+  return *value;
+}
+
+const json* json_fields::list(const char* key, bool required) const {
+  const json* value = find(key, required);
+  if (value && !value->is_array())
+    fail(key, "must be a list");
+  return value;
+}
+
+const json& json_fields::object(const char* key) const {
+  const json* value = find(key, true);
+  if (!value->is_object())
+    fail(key, "must be an object");
+  return *value;
+}
+
+void json_fields::fail(const std::string& key, const std::string& why) const {
+  throw field_problem{"field '" + prefix_ + key + "' " + why};
+}
+
+const json* json_fields::find(const char* key, bool required) const {
+  auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) {
+    if (required)
+      throw field_problem{"missing field '" + prefix_ + key + "'"};
+    return nullptr;
+  }
+  return &*it;
+}
+
+} // namespace agent_runtime

@@ -1,0 +1,89 @@
+// The typed field reader behind commands and admin requests: what each
+// wrong field is told, with its full name.
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <string>
+
+#include "config/json_fields.hpp"
+
+using namespace agent_runtime;
+using nlohmann::json;
+
+namespace {
+
+/// The problem `read` runs into; empty when it reads fine.
+std::string problem_of(const std::function<void()>& read) {
+  try {
+    read();
+  } catch (const field_problem& problem) {
+    return problem.message;
+  }
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("a field set to null reads as absent") {
+  const json object = json::parse(R"({"name": null, "limit": null, "ratio": null})");
+  const json_fields in(object);
+  CHECK(in.text("name", false).empty());
+  CHECK(in.count("limit", 10, 7) == 7);
+  CHECK(in.fraction("ratio", 0.5) == 0.5);
+  CHECK(problem_of([&] { in.text("name"); }) == "missing field 'name'");
+}
+
+TEST_CASE("text: of the wrong type, or blank where it must not be") {
+  const json object = json::parse(R"({"name": 5, "blank": " \t", "ok": "x"})");
+  const json_fields in(object, "config.");
+  CHECK(problem_of([&] { in.text("name"); }) == "field 'config.name' must be a string");
+  CHECK(problem_of([&] { in.text("blank", true, true); }) ==
+        "field 'config.blank' must not be empty");
+  CHECK(in.text("blank") == " \t");
+  CHECK(in.text("ok", true, true) == "x");
+  CHECK(problem_of([&] { in.text("absent"); }) == "missing field 'config.absent'");
+}
+
+TEST_CASE("count: a whole number within its range") {
+  const json object =
+    json::parse(R"({"n": 3, "negative": -1, "big": 18446744073709551615, "half": 1.5})");
+  const json_fields in(object);
+  CHECK(in.count("n", 3, 0) == 3);
+  CHECK(problem_of([&] { in.count("n", 2, 0); }) == "field 'n' must be at most 2");
+  CHECK(problem_of([&] { in.count("negative", 2, 0); }) == "field 'negative' must not be negative");
+  CHECK(problem_of([&] { in.count("big", 100, 0); }) == "field 'big' must be at most 100");
+  CHECK(problem_of([&] { in.count("half", 2, 0); }) == "field 'half' must be an integer");
+  CHECK(in.millis("n", std::chrono::milliseconds(5), std::chrono::milliseconds(1)) ==
+        std::chrono::milliseconds(3));
+}
+
+TEST_CASE("fraction, number and integer") {
+  const json object = json::parse(R"({"f": 0.25, "over": 1.01, "word": "a", "i": 4})");
+  const json_fields in(object);
+  CHECK(in.fraction("f", 1) == 0.25);
+  CHECK(problem_of([&] { in.fraction("over", 1); }) == "field 'over' must be from 0 to 1");
+  CHECK(problem_of([&] { in.number("word"); }) == "field 'word' must be a number");
+  CHECK(problem_of([&] { in.integer("f"); }) == "field 'f' must be an integer");
+  CHECK(in.integer("i") == 4);
+  CHECK_FALSE(in.number("absent"));
+}
+
+TEST_CASE("lists and objects") {
+  const json object = json::parse(R"({"l": [1], "o": {}, "s": "x"})");
+  const json_fields in(object);
+  CHECK(in.list("l", true)->size() == 1);
+  CHECK(in.list("absent", false) == nullptr);
+  CHECK(problem_of([&] { in.list("s", false); }) == "field 's' must be a list");
+  CHECK(in.object("o").empty());
+  CHECK(problem_of([&] { in.object("s"); }) == "field 's' must be an object");
+  CHECK(problem_of([&] { in.object("absent"); }) == "missing field 'absent'");
+}
+
+TEST_CASE("a payload that is not JSON says where") {
+  json out;
+  CHECK(parse_json(R"({"a": 1})", out) == std::nullopt);
+  CHECK(out["a"] == 1);
+  CHECK(parse_json("{\"a\": x}", out) == "payload is not valid JSON (error at byte 7)");
+  CHECK(parse_json("[1e400]", out) == "payload is not valid JSON (a number out of range)");
+}
