@@ -6,4 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 tools/setup.sh
 tools/build.sh
+# glibc's per-thread caches hold freed blocks that cannot be given back
+# (docs/operations.md, "Memory"): off, as the systemd unit runs it.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.tcache_count=0"
 exec build/runtime/agent-runtime "$@"

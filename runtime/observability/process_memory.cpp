@@ -1,5 +1,7 @@
 #include "observability/process_memory.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -41,6 +43,33 @@ memory_figures read_memory() {
   return now;
 }
 
+bool turns_thread_caches_off(std::string_view tunables) {
+  constexpr std::string_view name = "glibc.malloc.tcache_count=";
+  bool off = false;
+  while (!tunables.empty()) {
+    const std::size_t end = std::min(tunables.find(':'), tunables.size());
+    const std::string_view entry = tunables.substr(0, end);
+    if (entry.substr(0, name.size()) == name)
+      off = entry.substr(name.size()) == "0";
+    tunables.remove_prefix(std::min(end + 1, tunables.size()));
+  }
+  return off;
+}
+
+std::string with_thread_caches_off(std::string_view tunables) {
+  if (turns_thread_caches_off(tunables))
+    return std::string(tunables);
+  if (tunables.empty())
+    return thread_caches_off_tunable;
+  return std::string(tunables) + ":" + thread_caches_off_tunable;
+}
+
+bool thread_caches_off() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the runtime sets the environment.
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return tunables != nullptr && turns_thread_caches_off(tunables);
+}
+
 std::optional<std::size_t> return_free_memory(std::size_t min_free) {
   const memory_figures before = read_memory();
   if (before.heap_free < min_free)
@@ -63,6 +92,11 @@ memory_keeper::memory_keeper(std::chrono::milliseconds period, std::size_t min_f
     component_logger("memory")->warn("[memory] cannot pin the allocator's mmap threshold at {} "
                                      "bytes; large buffers may stay in its arenas",
                                      mmap_threshold);
+  if (!thread_caches_off())
+    component_logger("memory")->info(
+      "[memory] glibc's per-thread caches are on: the freed blocks they hold cannot be given "
+      "back; GLIBC_TUNABLES={} turns them off (run.sh and the systemd unit set it)",
+      thread_caches_off_tunable);
 }
 
 memory_keeper::~memory_keeper() {

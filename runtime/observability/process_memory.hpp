@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 
 namespace agent_runtime {
@@ -46,6 +48,25 @@ struct memory_figures {
 };
 
 memory_figures read_memory();
+
+/// The glibc tunable that turns its per-thread caches off. Each thread
+/// keeps up to seven freed blocks of each small size for itself; glibc
+/// counts them as in use, so malloc_trim cannot give their pages back, and
+/// with some forty threads (actor workers, nats.c's) they pin pages all
+/// over the arenas. Under the soak they made resident memory grow by about
+/// 15 % in ten minutes. Read only at exec: run.sh and the systemd unit set
+/// GLIBC_TUNABLES to it.
+constexpr const char* thread_caches_off_tunable = "glibc.malloc.tcache_count=0";
+
+/// Whether `tunables` (a GLIBC_TUNABLES value, `name=value` entries parted
+/// by ':') turns the per-thread caches off; the last entry of a name counts.
+bool turns_thread_caches_off(std::string_view tunables);
+
+/// `tunables` with the per-thread caches turned off, the rest kept.
+std::string with_thread_caches_off(std::string_view tunables);
+
+/// Whether this process runs with glibc's per-thread caches off.
+bool thread_caches_off();
 
 /// Hands the allocator's free pages back when it keeps at least
 /// `min_free` bytes: the resident bytes that came back, or nothing when it

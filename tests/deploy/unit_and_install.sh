@@ -25,6 +25,9 @@ fi
 grep -q '^Type=notify$' "$src/deploy/agent-runtime.service" && grep -q '^WatchdogSec=' \
   "$src/deploy/agent-runtime.service" && ok "the unit is Type=notify with a watchdog" \
   || fail "the unit is Type=notify with a watchdog"
+grep -q '^Environment=GLIBC_TUNABLES=glibc.malloc.tcache_count=0$' "$src/deploy/agent-runtime.service" \
+  && ok "the unit runs the runtime with glibc's per-thread caches off" \
+  || fail "the unit runs the runtime with glibc's per-thread caches off"
 
 root="$work/root"
 "$src/deploy/install.sh" --root "$root" --skip-build --no-systemctl >/dev/null

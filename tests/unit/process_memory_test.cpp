@@ -100,3 +100,20 @@ TEST_CASE("with the keeper, a large block freed does not send later large blocks
   std::free(large);
   CHECK(::mallinfo2().hblkhd == mapped);
 }
+
+TEST_CASE("the per-thread caches are off when GLIBC_TUNABLES says so, last entry first") {
+  CHECK(turns_thread_caches_off("glibc.malloc.tcache_count=0"));
+  CHECK(turns_thread_caches_off("glibc.malloc.arena_max=2:glibc.malloc.tcache_count=0"));
+  CHECK_FALSE(turns_thread_caches_off(""));
+  CHECK_FALSE(turns_thread_caches_off("glibc.malloc.tcache_count=7"));
+  CHECK_FALSE(turns_thread_caches_off("glibc.malloc.tcache_count=00x"));
+  CHECK_FALSE(turns_thread_caches_off("glibc.malloc.tcache_count=0:glibc.malloc.tcache_count=3"));
+  CHECK_FALSE(turns_thread_caches_off("xglibc.malloc.tcache_count=0"));
+
+  CHECK(with_thread_caches_off("") == thread_caches_off_tunable);
+  CHECK(with_thread_caches_off("glibc.malloc.arena_max=2") ==
+        std::string("glibc.malloc.arena_max=2:") + thread_caches_off_tunable);
+  CHECK(with_thread_caches_off("glibc.malloc.tcache_count=3") ==
+        std::string("glibc.malloc.tcache_count=3:") + thread_caches_off_tunable);
+  CHECK(with_thread_caches_off("glibc.malloc.tcache_count=0") == "glibc.malloc.tcache_count=0");
+}

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -53,6 +55,9 @@ struct soak_options {
   std::size_t window = 32;
   std::uint32_t seed = 1;
   double memory_margin = 0.10;
+  /// Reads the memory at rest after every this many rounds of faults too
+  /// (0: only after the warm-up and at the end), to see whether it levels off.
+  std::size_t rest_every = 0;
   /// AddressSanitizer keeps freed memory in quarantine on purpose, so the
   /// memory is reported there but not judged.
   bool check_memory = glibc_allocator;
@@ -138,6 +143,11 @@ public:
     const auto until = std::chrono::steady_clock::now() + seconds(options_.duration_s);
     for (; std::chrono::steady_clock::now() < until; ++step) {
       run_step(step);
+      if (options_.rest_every != 0 && (step + 1) % (fault_kinds * options_.rest_every) == 0) {
+        load_->pause();
+        memory_at_rest();
+        load_->resume();
+      }
       // Which fault the memory grows with, if it grows.
       const memory_figures now = read_memory();
       log_->info("[soak] step={} done rss_mib={:.1f} heap_mib={:.1f} heap_free_mib={:.1f} "
@@ -410,7 +420,11 @@ private:
     std::cout << fmt::format("  {:<28} {:>10}\n", "runtime reconnects", link_.reconnects);
     std::cout << fmt::format("  {:<28} {:>10}\n", "runtime slow-consumer drops",
                              link_.slow_consumer_events);
-    std::cout << "  memory, MiB, at rest (nothing in flight, freed memory given back):\n";
+    std::cout << "  memory, MiB, at rest (nothing in flight, freed memory given back; "
+              << (!glibc_allocator      ? "not glibc's allocator"
+                  : thread_caches_off() ? "glibc's per-thread caches off"
+                                        : "glibc's per-thread caches on")
+              << "):\n";
     std::cout << fmt::format("    {:<26} {:>10.1f}  heap in use {:.1f}\n", "at start",
                              mib(start_memory_.resident), mib(start_memory_.heap_in_use));
     std::cout << fmt::format("    {:<26} {:>10.1f}  heap in use {:.1f}\n", "after warm-up",
@@ -468,6 +482,13 @@ int main(int argc, char** argv) {
   app.add_option("--window", options.window, "requests in flight per client")
     ->check(CLI::Range(1, 1024));
   app.add_option("--seed", options.seed, "seed of the request mix");
+  app
+    .add_option("--rest-every", options.rest_every,
+                "read the memory at rest after every this many rounds of faults too")
+    ->check(CLI::Range(0, 1000));
+  bool thread_caches = false;
+  app.add_flag("--thread-caches", thread_caches,
+               "keep glibc's per-thread caches on (run.sh and the systemd unit turn them off)");
   app.add_flag("--quick", quick, "a short run for CI: 12 s after a 12 s warm-up, 2 s steps");
   app.add_option("--log-level", log_level, "the fleet's log level")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -475,6 +496,16 @@ int main(int argc, char** argv) {
   if (quick) {
     options.duration_s = 12;
     options.step_s = 2;
+  }
+  // The fleet runs here as run.sh and the unit run it: glibc reads its
+  // tunables only at exec, so the soak execs itself once with them.
+  if (glibc_allocator && !thread_caches && !thread_caches_off()) {
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    ::setenv("GLIBC_TUNABLES", with_thread_caches_off(tunables ? tunables : "").c_str(), 1);
+    ::execv("/proc/self/exe", argv);
+    std::cerr << "soak: cannot exec itself with glibc's per-thread caches off: "
+              << std::strerror(errno) << "\n";
+    return 2;
   }
   set_log_level(log_level);
   try {
