@@ -13,13 +13,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <random>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -501,10 +501,11 @@ int main(int argc, char** argv) {
   // tunables only at exec, so the soak execs itself once with them.
   if (glibc_allocator && !thread_caches && !thread_caches_off()) {
     const char* tunables = std::getenv("GLIBC_TUNABLES");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread runs yet.
     ::setenv("GLIBC_TUNABLES", with_thread_caches_off(tunables ? tunables : "").c_str(), 1);
     ::execv("/proc/self/exe", argv);
     std::cerr << "soak: cannot exec itself with glibc's per-thread caches off: "
-              << std::strerror(errno) << "\n";
+              << std::generic_category().message(errno) << "\n";
     return 2;
   }
   set_log_level(log_level);
