@@ -5,6 +5,7 @@
 #include "admin/admin_request.hpp"
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 #include "routing/route_table.hpp"
 #include "routing/subjects.hpp"
 #include "supervision/atoms.hpp"
@@ -20,9 +21,14 @@ void answer(self_ptr self, const inbound_message& request, const json& reply) {
     self->state.replies->publish(request.reply, reply.dump());
 }
 
-void refuse(self_ptr self, const inbound_message& request, const std::string& why) {
+/// Counts and logs a refusal, without answering.
+void note_refusal(self_ptr self, const inbound_message& request, const std::string& why) {
   ++self->state.refused;
   component_logger("admin")->warn("[admin] refused subject={} reason=\"{}\"", request.subject, why);
+}
+
+void refuse(self_ptr self, const inbound_message& request, const std::string& why) {
+  note_refusal(self, request, why);
   answer(self, request, {{"status", "error"}, {"message", why}});
 }
 
@@ -64,7 +70,7 @@ void set_cluster(self_ptr self, const inbound_message& request, const admin_requ
   const std::string& cluster = asked.cluster;
   auto& st = self->state;
   if (!st.routes->set_cluster_enabled(cluster, enable))
-    return refuse(self, request, "unknown cluster '" + cluster + "'");
+    return refuse(self, request, "unknown cluster " + echoed(cluster));
   if (enable)
     st.disabled.erase(cluster);
   else
@@ -87,7 +93,7 @@ void steer_agent(self_ptr self, const inbound_message& request, const admin_requ
   const std::string& agent = asked.agent;
   auto route = self->state.routes->inbox_route(agent);
   if (!route)
-    return refuse(self, request, "unknown agent '" + agent + "'");
+    return refuse(self, request, "unknown agent " + echoed(agent));
   std::string reason = asked.reason;
   if (reason.empty())
     reason = "by operator " + who;
@@ -114,6 +120,11 @@ void ask_fleet(self_ptr self, const inbound_message& request, Ts&&... xs) {
   self->request(self->state.supervisor, std::chrono::minutes(10), std::forward<Ts>(xs)...)
     .then(
       [=](const std::string& answer) {
+        // The fleet refused it (unknown cluster, a bad release, nothing to
+        // roll back to): counted and logged as every refusal is.
+        const json reply = json::parse(answer, nullptr, false);
+        if (reply.is_object() && reply.value("status", "") == "error")
+          note_refusal(self, request, reply.value("message", ""));
         if (!request.reply.empty())
           self->state.replies->publish(request.reply, answer);
       },

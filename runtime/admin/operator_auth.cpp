@@ -1,5 +1,7 @@
 #include "admin/operator_auth.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -58,8 +60,12 @@ void operator_auth::add(const std::string& name, const std::string& token) {
 
 std::optional<std::string> operator_auth::identify(const std::string& presented) const {
   std::string token = trim(presented);
-  if (token.rfind("Bearer ", 0) == 0)
-    token = trim(token.substr(7));
+  // The scheme's name is case-insensitive (RFC 9110).
+  constexpr std::size_t scheme = 6;
+  if (token.size() > scheme && (token[scheme] == ' ' || token[scheme] == '\t') &&
+      std::equal(token.begin(), token.begin() + scheme, "bearer",
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+    token = trim(token.substr(scheme + 1));
   if (token.empty())
     return std::nullopt;
   std::optional<std::string> who;

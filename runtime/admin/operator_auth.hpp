@@ -18,8 +18,8 @@ public:
 
   void add(const std::string& name, const std::string& token);
 
-  /// The operator whose token `presented` is ("Bearer <token>" or the bare
-  /// token), if any.
+  /// The operator whose token `presented` is ("Bearer <token>", the scheme
+  /// in any case, or the bare token), if any.
   std::optional<std::string> identify(const std::string& presented) const;
 
   std::size_t size() const {

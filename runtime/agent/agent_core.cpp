@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 #include "routing/subjects.hpp"
 
 namespace agent_runtime {
@@ -98,8 +99,8 @@ std::string agent_core::run(const command& cmd, const inbound_message& message, 
       [&](const deploy_agent& c) {
         if (c.name != definition_.name)
           return error_reply(message,
-                             "DeployAgent: name '" + c.name + "' does not match this agent '" +
-                               definition_.name + "'",
+                             "DeployAgent: name " + echoed(c.name) +
+                               " does not match this agent '" + definition_.name + "'",
                              true);
         const std::size_t events_before = result.events.size();
         std::string reply =

@@ -14,7 +14,7 @@ using nlohmann::json;
 std::string uuid(const json_fields& in, const char* key) {
   std::string value = in.text(key);
   if (!is_uuid(value))
-    in.fail(key, "must be a UUID, got '" + value + "'");
+    in.fail(key, "must be a UUID, got " + echoed(value));
   return value;
 }
 
@@ -59,7 +59,7 @@ std::vector<context_message> read_context(const json_fields& in) {
     const json_fields turn(item, where + ".");
     context_message message{turn.text("role"), turn.text("content")};
     if (message.role != "system" && message.role != "user" && message.role != "assistant")
-      turn.fail("role", "must be system, user or assistant, got '" + message.role + "'");
+      turn.fail("role", "must be system, user or assistant, got " + echoed(message.role));
     context.push_back(std::move(message));
   }
   return context;

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "provider/http_endpoint.hpp"
+
 namespace agent_runtime {
 
 bool is_known_provider(const std::string& name) {
@@ -32,6 +34,12 @@ std::optional<model_config_problem> validate(const model_config& config) {
     return model_config_problem{"frequency_penalty", "must be between -2 and 2"};
   if (outside(config.presence_penalty, -2.0, 2.0))
     return model_config_problem{"presence_penalty", "must be between -2 and 2"};
+  // Not echoed: a URL may carry a password.
+  if (!config.api_endpoint.empty() && !http_endpoint::parse(config.api_endpoint))
+    return model_config_problem{"api_endpoint",
+                                config.api_endpoint.find('@') != std::string::npos
+                                  ? "must not carry credentials (the key goes in api_key_env)"
+                                  : "must be an http:// or https:// URL with a host"};
   if (config.timeout_seconds && *config.timeout_seconds <= 0)
     return model_config_problem{"timeout_seconds", "must be a positive number"};
   return std::nullopt;

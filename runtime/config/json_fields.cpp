@@ -1,8 +1,23 @@
 #include "config/json_fields.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace agent_runtime {
 
 using nlohmann::json;
+
+namespace {
+/// 2^64: the first whole number an unsigned 64-bit integer cannot hold.
+constexpr double two_to_the_64 = 18446744073709551616.0;
+} // namespace
+
+std::string echoed(std::string_view value, std::size_t max) {
+  if (value.size() <= max)
+    return "'" + std::string(value) + "'";
+  return "'" + std::string(value.substr(0, max)) + "...' (" + std::to_string(value.size()) +
+         " bytes)";
+}
 
 std::optional<std::string> parse_json(std::string_view payload, json& out) {
   try {
@@ -41,8 +56,22 @@ std::optional<long> json_fields::integer(const char* key) const {
   const json* value = find(key, false);
   if (!value)
     return std::nullopt;
+  constexpr auto most = std::numeric_limits<long>::max();
+  constexpr auto least = std::numeric_limits<long>::min();
+  if (value->is_number_float()) {
+    const double whole = value->get<double>();
+    if (whole != std::trunc(whole))
+      fail(key, "must be an integer");
+    if (whole >= -static_cast<double>(least))
+      fail(key, "must be at most " + std::to_string(most));
+    if (whole < static_cast<double>(least))
+      fail(key, "must be at least " + std::to_string(least));
+    return static_cast<long>(whole);
+  }
   if (!value->is_number_integer())
     fail(key, "must be an integer");
+  if (value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(most))
+    fail(key, "must be at most " + std::to_string(most));
   return value->get<long>();
 }
 
@@ -50,6 +79,17 @@ std::uint64_t json_fields::count(const char* key, std::uint64_t max, std::uint64
   const json* value = find(key, false);
   if (!value)
     return fallback;
+  if (value->is_number_float()) {
+    // A whole number written as 1e3, or too large for an integer (1e300).
+    const double whole = value->get<double>();
+    if (whole != std::trunc(whole))
+      fail(key, "must be an integer");
+    if (whole < 0)
+      fail(key, "must not be negative");
+    if (whole >= two_to_the_64 || whole > static_cast<double>(max))
+      fail(key, "must be at most " + std::to_string(max));
+    return static_cast<std::uint64_t>(whole);
+  }
   if (!value->is_number_integer())
     fail(key, "must be an integer");
   std::uint64_t result = 0;

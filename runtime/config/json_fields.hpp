@@ -19,6 +19,10 @@ struct field_problem {
   std::string message;
 };
 
+/// `value` in quotes for a message that names it, cut to `max` bytes: what a
+/// client sent is echoed back, but not a megabyte of it.
+std::string echoed(std::string_view value, std::size_t max = 80);
+
 /// Parses `payload` into `out`; what is wrong with it when it is not JSON.
 std::optional<std::string> parse_json(std::string_view payload, nlohmann::json& out);
 
@@ -35,10 +39,10 @@ public:
   /// Any number, when present.
   std::optional<double> number(const char* key) const;
 
-  /// A whole number, when present.
+  /// A whole number (1e3 too), when present.
   std::optional<long> integer(const char* key) const;
 
-  /// A whole number from 0 to `max`, or `fallback` when absent.
+  /// A whole number (1e3 too) from 0 to `max`, or `fallback` when absent.
   std::uint64_t count(const char* key, std::uint64_t max, std::uint64_t fallback) const;
 
   /// A duration in whole milliseconds from 0 to `max`, or `fallback`.

@@ -205,7 +205,10 @@ std::optional<std::string> http_provider::prepare(const chat_request& request,
   const std::string url = model.api_endpoint.empty() ? default_endpoint() : model.api_endpoint;
   auto endpoint = http_endpoint::parse(url);
   if (!endpoint)
-    return "api_endpoint '" + url + "' is not an http:// or https:// URL";
+    return url.find('@') != std::string::npos
+             ? std::string(
+                 "api_endpoint carries credentials (not shown); the key goes in api_key_env")
+             : "api_endpoint '" + url + "' is not an http:// or https:// URL";
 
   std::string key;
   const char* key_env = model.api_key_env.empty() ? default_key_env() : model.api_key_env.c_str();

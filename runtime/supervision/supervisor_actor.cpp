@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 #include "supervision/atoms.hpp"
 #include "supervision/cluster_actor.hpp"
 #include "supervision/gather.hpp"
@@ -74,7 +75,7 @@ caf::result<std::string> upgrade(self_ptr self, const std::string& cluster_id,
                                  const std::string& folder, upgrade_options& options) {
   caf::actor cluster = find_cluster(self, cluster_id);
   if (!cluster)
-    return error_json("unknown cluster '" + cluster_id + "'");
+    return error_json("unknown cluster " + echoed(cluster_id));
   release_ptr rel;
   try {
     rel = std::make_shared<const release>(load_release(folder, self->state.fleet));
@@ -136,7 +137,7 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
         const std::string& requested_by) -> caf::result<std::string> {
       caf::actor cluster = find_cluster(self, cluster_id);
       if (!cluster)
-        return error_json("unknown cluster '" + cluster_id + "'");
+        return error_json("unknown cluster " + echoed(cluster_id));
       return ask_cluster(self, cluster, rollback_atom::value, requested_by);
     },
     [=](shutdown_atom) {

@@ -138,13 +138,19 @@ TEST_CASE("regression: a mistyped admin field is refused and the admin plane kee
   CHECK(admin(url, "suspend", {{"agent", "sage"}, {"reason", true}}, "alice-token")["message"] ==
         "suspend: field 'reason' must be a string");
   CHECK(admin(url, "upgrade", {{"cluster", "sdlc"}, {"release", "/nowhere"}, {"soak_ms", 1e300}},
-              "alice-token")["message"] == "upgrade: field 'soak_ms' must be an integer");
+              "alice-token")["message"] == "upgrade: field 'soak_ms' must be at most 86400000");
   CHECK(admin(url, "disable", json::object(), "alice-token")["message"] ==
         "disable: missing field 'cluster'");
   json status = admin(url, "status", json::object(), "");
   CHECK(status["status"] == "ok");
   CHECK(status["admin"]["refused"] == 4);
   CHECK(admin(url, "disable", {{"cluster", "sdlc"}}, "alice-token")["enabled"] == false);
+
+  // What the fleet refuses counts too.
+  CHECK(admin(url, "rollback", {{"cluster", "no-such"}}, "alice-token")["message"] ==
+        "unknown cluster 'no-such'");
+  CHECK(admin(url, "rollback", {{"cluster", "sdlc"}}, "alice-token")["status"] == "error");
+  CHECK(admin(url, "status", json::object(), "")["admin"]["refused"] == 6);
 }
 
 TEST_CASE("agentctl status prints all 10 clusters and 31 agents") {

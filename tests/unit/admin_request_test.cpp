@@ -95,6 +95,8 @@ TEST_CASE("regression: an upgrade's numbers out of their range are refused, not 
   // 1e300 as soak_ms was cast to an integer: undefined behaviour.
   const std::string base = R"({"cluster":"sdlc","release":"r",)";
   CHECK(error_of(admin_verb::upgrade, base + R"("soak_ms":1e300})") ==
+        "upgrade: field 'soak_ms' must be at most 86400000");
+  CHECK(error_of(admin_verb::upgrade, base + R"("soak_ms":2.5})") ==
         "upgrade: field 'soak_ms' must be an integer");
   CHECK(error_of(admin_verb::upgrade, base + R"("soak_ms":"60s"})") ==
         "upgrade: field 'soak_ms' must be an integer");

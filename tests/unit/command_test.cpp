@@ -131,6 +131,17 @@ TEST_CASE("model configs outside the contract's ranges are refused") {
   CHECK(configure(R"({"provider":"mock","model_name":"m","api_key_env":5})") ==
         "ConfigureModel: field 'config.api_key_env' must be a string");
   CHECK(configure(R"("mock")") == "ConfigureModel: field 'config' must be an object");
+  CHECK(configure(R"({"provider":"ollama","model_name":"m","api_endpoint":"not a url"})") ==
+        "ConfigureModel: field 'config.api_endpoint' must be an http:// or https:// URL with a "
+        "host");
+  CHECK(configure(R"({"provider":"ollama","model_name":"m","api_endpoint":"file:///etc/passwd"})")
+          .find("must be an http:// or https:// URL") != std::string::npos);
+  // The password is not echoed.
+  CHECK(
+    configure(
+      R"({"provider":"ollama","model_name":"m","api_endpoint":"http://u:s3cret@127.0.0.1:1/"})") ==
+    "ConfigureModel: field 'config.api_endpoint' must not carry credentials (the key goes in "
+    "api_key_env)");
 }
 
 TEST_CASE("SendMessage checks its content and context") {

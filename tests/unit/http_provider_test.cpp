@@ -286,6 +286,10 @@ TEST_CASE("an endpoint that is not a URL, or TLS to a plain server, fails with a
 
   CHECK(ask(*provider, chat_for(p.provider, "localhost:11434")).error ==
         p.provider + ": api_endpoint 'localhost:11434' is not an http:// or https:// URL");
+  const std::string with_password =
+    ask(*provider, chat_for(p.provider, "http://user:s3cret@127.0.0.1:1/")).error;
+  CHECK(with_password.find("s3cret") == std::string::npos);
+  CHECK(with_password.find("api_key_env") != std::string::npos);
 
   http_test_server plain([](const received_request&, response_writer&) {});
   const std::string https = "https://127.0.0.1" + plain.url().substr(plain.url().rfind(':'));

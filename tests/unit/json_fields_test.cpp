@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "config/json_fields.hpp"
@@ -54,6 +55,24 @@ TEST_CASE("count: a whole number within its range") {
   CHECK(problem_of([&] { in.count("negative", 2, 0); }) == "field 'negative' must not be negative");
   CHECK(problem_of([&] { in.count("big", 100, 0); }) == "field 'big' must be at most 100");
   CHECK(problem_of([&] { in.count("half", 2, 0); }) == "field 'half' must be an integer");
+  const json floats = json::parse(
+    R"({"whole": 3.0, "huge": 1e300, "past_64_bits": 18446744073709551616, "below": -1e300})");
+  const json_fields f(floats);
+  CHECK(f.count("whole", 3, 0) == 3);
+  CHECK(problem_of([&] { f.count("huge", 86400000, 0); }) ==
+        "field 'huge' must be at most 86400000");
+  CHECK(problem_of([&] {
+          f.count("past_64_bits", std::numeric_limits<std::uint64_t>::max(), 0);
+        }) == "field 'past_64_bits' must be at most 18446744073709551615");
+  CHECK(problem_of([&] { f.count("below", 5, 0); }) == "field 'below' must not be negative");
+  CHECK(f.integer("whole") == 3);
+  CHECK(problem_of([&] { f.integer("huge"); }) ==
+        "field 'huge' must be at most 9223372036854775807");
+  CHECK(problem_of([&] { f.integer("below"); }) ==
+        "field 'below' must be at least -9223372036854775808");
+  const json unsigned_big = json::parse(R"({"n": 9223372036854775808})");
+  CHECK(problem_of([&] { json_fields(unsigned_big).integer("n"); }) ==
+        "field 'n' must be at most 9223372036854775807");
   CHECK(in.millis("n", std::chrono::milliseconds(5), std::chrono::milliseconds(1)) ==
         std::chrono::milliseconds(3));
 }
@@ -86,4 +105,9 @@ TEST_CASE("a payload that is not JSON says where") {
   CHECK(out["a"] == 1);
   CHECK(parse_json("{\"a\": x}", out) == "payload is not valid JSON (error at byte 7)");
   CHECK(parse_json("[1e400]", out) == "payload is not valid JSON (a number out of range)");
+}
+
+TEST_CASE("a value echoed in a message is quoted and cut short") {
+  CHECK(echoed("sdlc") == "'sdlc'");
+  CHECK(echoed(std::string(100, 'x'), 4) == "'xxxx...' (100 bytes)");
 }
