@@ -26,6 +26,8 @@ std::optional<std::string> parse_json(std::string_view payload, json& out) {
     return "payload is not valid JSON (error at byte " + std::to_string(e.byte) + ")";
   } catch (const json::out_of_range&) {
     // A number beyond what a double holds (1e400) is not a parse error.
+    // TODO: it refuses the whole payload without naming the field, even a
+    // field the reader would ignore; a SAX parse could name it.
     return std::string("payload is not valid JSON (a number out of range)");
   }
   return std::nullopt;
