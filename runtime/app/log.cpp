@@ -15,6 +15,12 @@ std::mutex& registry_mutex() {
   return m;
 }
 
+/// A byte `one_line` escapes: C0 controls and DEL.
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
 constexpr const char* log_pattern = "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %-10n %v";
 
 /// The pattern's format, with the message made `one_line` first: what a
@@ -44,10 +50,7 @@ private:
   static bool needs_rewrite(std::string_view text) {
     if (text.size() > max_log_message)
       return true;
-    return std::any_of(text.begin(), text.end(), [](char c) {
-      const auto u = static_cast<unsigned char>(c);
-      return u < 0x20 || u == 0x7f;
-    });
+    return std::any_of(text.begin(), text.end(), is_control);
   }
 
   std::unique_ptr<spdlog::pattern_formatter> inner_;
@@ -74,15 +77,14 @@ std::string one_line(std::string_view text, std::size_t max) {
   const std::string_view kept = text.substr(0, std::min(text.size(), max));
   out.reserve(kept.size() + 16);
   for (const char c : kept) {
-    const auto u = static_cast<unsigned char>(c);
     if (c == '\n')
       out += "\\n";
     else if (c == '\r')
       out += "\\r";
     else if (c == '\t')
       out += "\\t";
-    else if (u < 0x20 || u == 0x7f)
-      out += fmt::format("\\x{:02x}", u);
+    else if (is_control(c))
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
     else
       out += c;
   }
