@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 tools/setup.sh
 tools/build.sh
-# glibc's per-thread caches hold freed blocks that cannot be given back
-# (docs/operations.md, "Memory"): off, as the systemd unit runs it.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.tcache_count=0"
+# glibc's allocator as the systemd unit runs it (docs/operations.md,
+# "Memory"): per-thread caches off, two arenas.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.tcache_count=0:glibc.malloc.arena_max=2"
 exec build/runtime/agent-runtime "$@"

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <malloc.h>
 
@@ -22,6 +23,18 @@ std::size_t status_bytes(const std::string& text, const std::string& field) {
   } catch (const std::exception&) {
     return 0;
   }
+}
+
+/// The `name=value` entries of a GLIBC_TUNABLES value, parted by ':'.
+std::vector<std::string_view> entries(std::string_view tunables) {
+  std::vector<std::string_view> found;
+  while (!tunables.empty()) {
+    const std::size_t end = std::min(tunables.find(':'), tunables.size());
+    if (end != 0)
+      found.push_back(tunables.substr(0, end));
+    tunables.remove_prefix(std::min(end + 1, tunables.size()));
+  }
+  return found;
 }
 
 double mib(std::size_t bytes) {
@@ -43,31 +56,31 @@ memory_figures read_memory() {
   return now;
 }
 
-bool turns_thread_caches_off(std::string_view tunables) {
-  constexpr std::string_view name = "glibc.malloc.tcache_count=";
-  bool off = false;
-  while (!tunables.empty()) {
-    const std::size_t end = std::min(tunables.find(':'), tunables.size());
-    const std::string_view entry = tunables.substr(0, end);
-    if (entry.substr(0, name.size()) == name)
-      off = entry.substr(name.size()) == "0";
-    tunables.remove_prefix(std::min(end + 1, tunables.size()));
+bool has_allocator_tunables(std::string_view tunables) {
+  return with_allocator_tunables(tunables) == tunables;
+}
+
+std::string with_allocator_tunables(std::string_view tunables) {
+  std::string result(tunables);
+  for (const std::string_view wanted : entries(allocator_tunables)) {
+    const std::string_view name = wanted.substr(0, wanted.find('=') + 1);
+    std::optional<std::string_view> set;
+    for (const std::string_view entry : entries(result))
+      if (entry.substr(0, name.size()) == name)
+        set = entry;
+    if (set == wanted)
+      continue;
+    if (!result.empty())
+      result += ':';
+    result += wanted;
   }
-  return off;
+  return result;
 }
 
-std::string with_thread_caches_off(std::string_view tunables) {
-  if (turns_thread_caches_off(tunables))
-    return std::string(tunables);
-  if (tunables.empty())
-    return thread_caches_off_tunable;
-  return std::string(tunables) + ":" + thread_caches_off_tunable;
-}
-
-bool thread_caches_off() {
+bool allocator_tuned() {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the runtime sets the environment.
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  return tunables != nullptr && turns_thread_caches_off(tunables);
+  return tunables != nullptr && has_allocator_tunables(tunables);
 }
 
 std::optional<std::size_t> return_free_memory(std::size_t min_free) {
@@ -92,11 +105,12 @@ memory_keeper::memory_keeper(std::chrono::milliseconds period, std::size_t min_f
     component_logger("memory")->warn("[memory] cannot pin the allocator's mmap threshold at {} "
                                      "bytes; large buffers may stay in its arenas",
                                      mmap_threshold);
-  if (!thread_caches_off())
+  if (!allocator_tuned())
     component_logger("memory")->info(
-      "[memory] glibc's per-thread caches are on: the freed blocks they hold cannot be given "
-      "back; GLIBC_TUNABLES={} turns them off (run.sh and the systemd unit set it)",
-      thread_caches_off_tunable);
+      "[memory] glibc's allocator runs with its defaults: per-thread caches hold freed blocks "
+      "that cannot be given back, and an arena per thread scatters what stays allocated; "
+      "GLIBC_TUNABLES={} avoids both (run.sh and the systemd unit set it)",
+      allocator_tunables);
 }
 
 memory_keeper::~memory_keeper() {

@@ -101,19 +101,26 @@ TEST_CASE("with the keeper, a large block freed does not send later large blocks
   CHECK(::mallinfo2().hblkhd == mapped);
 }
 
-TEST_CASE("the per-thread caches are off when GLIBC_TUNABLES says so, last entry first") {
-  CHECK(turns_thread_caches_off("glibc.malloc.tcache_count=0"));
-  CHECK(turns_thread_caches_off("glibc.malloc.arena_max=2:glibc.malloc.tcache_count=0"));
-  CHECK_FALSE(turns_thread_caches_off(""));
-  CHECK_FALSE(turns_thread_caches_off("glibc.malloc.tcache_count=7"));
-  CHECK_FALSE(turns_thread_caches_off("glibc.malloc.tcache_count=00x"));
-  CHECK_FALSE(turns_thread_caches_off("glibc.malloc.tcache_count=0:glibc.malloc.tcache_count=3"));
-  CHECK_FALSE(turns_thread_caches_off("xglibc.malloc.tcache_count=0"));
+TEST_CASE(
+  "GLIBC_TUNABLES has the runtime's allocator tunables when it sets each, last entry first") {
+  constexpr const char* caches_off = "glibc.malloc.tcache_count=0";
+  constexpr const char* two_arenas = "glibc.malloc.arena_max=2";
+  CHECK(has_allocator_tunables(allocator_tunables));
+  CHECK(has_allocator_tunables(std::string(two_arenas) + ":" + caches_off));
+  CHECK(has_allocator_tunables(std::string("glibc.malloc.check=1:") + allocator_tunables));
+  CHECK_FALSE(has_allocator_tunables(""));
+  CHECK_FALSE(has_allocator_tunables(caches_off));
+  CHECK_FALSE(has_allocator_tunables(two_arenas));
+  CHECK_FALSE(has_allocator_tunables(std::string(two_arenas) + ":glibc.malloc.tcache_count=00x"));
+  CHECK_FALSE(
+    has_allocator_tunables(std::string(allocator_tunables) + ":glibc.malloc.arena_max=8"));
+  CHECK_FALSE(has_allocator_tunables(std::string("x") + caches_off + ":" + two_arenas));
 
-  CHECK(with_thread_caches_off("") == thread_caches_off_tunable);
-  CHECK(with_thread_caches_off("glibc.malloc.arena_max=2") ==
-        std::string("glibc.malloc.arena_max=2:") + thread_caches_off_tunable);
-  CHECK(with_thread_caches_off("glibc.malloc.tcache_count=3") ==
-        std::string("glibc.malloc.tcache_count=3:") + thread_caches_off_tunable);
-  CHECK(with_thread_caches_off("glibc.malloc.tcache_count=0") == "glibc.malloc.tcache_count=0");
+  CHECK(with_allocator_tunables("") == allocator_tunables);
+  CHECK(with_allocator_tunables(allocator_tunables) == allocator_tunables);
+  CHECK(with_allocator_tunables(two_arenas) == std::string(two_arenas) + ":" + caches_off);
+  CHECK(with_allocator_tunables("glibc.malloc.tcache_count=3") ==
+        std::string("glibc.malloc.tcache_count=3:") + allocator_tunables);
+  CHECK(with_allocator_tunables("glibc.malloc.check=1") ==
+        std::string("glibc.malloc.check=1:") + allocator_tunables);
 }
