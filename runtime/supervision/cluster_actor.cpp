@@ -359,18 +359,21 @@ caf::result<std::string> on_upgrade(self_ptr self, const release_ptr& rel,
   // one refusal refuses the whole swap.
   gather<agent_snapshot>(
     self, actors, snapshot_atom::value, std::chrono::seconds(10),
-    [self, rel, options, rp](std::vector<agent_snapshot> states) mutable {
+    [self, rel, options, rp](gathered<agent_snapshot> states) mutable {
       auto& st = self->state;
       st.phase = "serving";
       if (st.stopping)
         return refuse_upgrade(self, rel->version, "the runtime is stopping", rp);
-      if (states.size() != st.order.size())
-        return refuse_upgrade(self, rel->version,
-                              "not every agent gave its state to try the migration on", rp);
+      for (std::size_t i = 0; i < states.size(); ++i) {
+        if (!states[i])
+          return refuse_upgrade(
+            self, rel->version,
+            "agent " + st.order[i] + " did not give its state to try the migration on", rp);
+      }
       cluster_version next = version_of(self, *rel);
       for (std::size_t i = 0; i < states.size(); ++i) {
         const std::string& name = st.order[i];
-        migration_result tried = migrate_state(states[i], st.agents.at(name).definition,
+        migration_result tried = migrate_state(*states[i], st.agents.at(name).definition,
                                                next.definitions.at(name), rel->plugin.get());
         if (!tried.ok)
           return refuse_upgrade(self, rel->version, tried.error, rp);
@@ -427,13 +430,26 @@ caf::behavior cluster_actor(self_ptr self, const cluster_spec& spec, fleet_servi
         agents.push_back(st.agents.at(name).actor);
       auto rp = self->make_response_promise<std::string>();
       const std::string head = cluster_head_json(self);
-      gather<std::string>(self, agents, status_atom::value, std::chrono::seconds(5),
-                          [rp, head](std::vector<std::string> parts) mutable {
-                            std::string out = head;
-                            for (std::size_t i = 0; i < parts.size(); ++i)
-                              out += (i ? "," : "") + parts[i];
-                            rp.deliver(out + "]}");
-                          });
+      // An agent that does not answer in time (its worker threads taken, a
+      // handler that blocks) is listed as such, and the rest still shows.
+      gather<std::string>(
+        self, agents, status_atom::value, agent_status_limit,
+        [rp, head, id = st.id, names = st.order](gathered<std::string> parts) mutable {
+          std::string out = head;
+          for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (i > 0)
+              out += ",";
+            if (parts[i]) {
+              out += *parts[i];
+              continue;
+            }
+            component_logger("cluster")->warn(
+              "[cluster {}] agent {} did not answer status within {} ms", id, names[i],
+              agent_status_limit.count());
+            out += unanswered_status("name", names[i]);
+          }
+          rp.deliver(out + "]}");
+        });
       return rp;
     },
     [=](failure_atom, const std::string& name, const std::string& what) {

@@ -2,37 +2,54 @@
 // Asks several actors the same question and hands all the answers over at
 // once: the fan-out behind ready, status and shutdown.
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
 
 namespace agent_runtime {
 
+/// How long a cluster waits for its agents' status, and the fleet for its
+/// clusters'. The fleet waits longer, so that a cluster with an agent that
+/// does not answer in time still answers itself, naming that agent; both
+/// stay below agentctl's default limit of 5 s.
+constexpr std::chrono::milliseconds agent_status_limit{3000};
+constexpr std::chrono::milliseconds cluster_status_limit{4000};
+
+/// The status of a part (`key`: "id" of a cluster, "name" of an agent) that
+/// did not answer in time.
+inline std::string unanswered_status(const char* key, const std::string& value) {
+  return nlohmann::json{{key, value}, {"answered", false}}.dump();
+}
+
+/// One answer per target, in the order of the targets; nothing where a
+/// target did not answer in time.
+template <class Answer>
+using gathered = std::vector<std::optional<Answer>>;
+
 /// Sends `question` to each of `targets`; once every one has answered (or
-/// failed to within `limit`), calls `done` with the answers that came, in
-/// the order of `targets`. The questions are urgent: an agent answers them
-/// before the requests already queued in its mailbox, so that status and
-/// readiness do not wait behind the load.
+/// failed to within `limit`), calls `done` with the answers, in the order of
+/// `targets`, nothing in the place of those that did not come. The
+/// questions are urgent: an agent answers them before the requests already
+/// queued in its mailbox, so that status and readiness do not wait behind
+/// the load.
 template <class Answer, class Self, class Question>
 void gather(Self* self, const std::vector<caf::actor>& targets, Question question,
-            std::chrono::milliseconds limit, std::function<void(std::vector<Answer>)> done) {
+            std::chrono::milliseconds limit, std::function<void(gathered<Answer>)> done) {
   struct pending {
-    std::vector<std::optional<Answer>> answers;
+    gathered<Answer> answers;
     std::size_t left;
   };
-  auto state = std::make_shared<pending>(
-    pending{std::vector<std::optional<Answer>>(targets.size()), targets.size()});
+  auto state = std::make_shared<pending>(pending{gathered<Answer>(targets.size()), targets.size()});
   auto finish = [state, done] {
-    std::vector<Answer> answers;
-    for (auto& a : state->answers) {
-      if (a)
-        answers.push_back(std::move(*a));
-    }
-    done(std::move(answers));
+    done(std::move(state->answers));
   };
   if (targets.empty()) {
     finish();

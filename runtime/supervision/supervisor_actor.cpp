@@ -33,13 +33,18 @@ caf::response_promise sum_over_clusters(self_ptr self, Atom question,
   auto rp = self->make_response_promise();
   const std::size_t asked = self->state.clusters.size();
   gather<Answer>(
-    self, cluster_actors(self), question, limit, [rp, asked](std::vector<Answer> answers) mutable {
+    self, cluster_actors(self), question, limit, [rp, asked](gathered<Answer> answers) mutable {
       std::size_t total = 0;
-      for (auto answer : answers)
-        total += static_cast<std::size_t>(answer);
-      if (answers.size() < asked)
+      std::size_t answered = 0;
+      for (const auto& answer : answers) {
+        if (!answer)
+          continue;
+        total += static_cast<std::size_t>(*answer);
+        ++answered;
+      }
+      if (answered < asked)
         component_logger("supervisor")
-          ->error("[supervisor] {} of {} clusters did not answer", asked - answers.size(), asked);
+          ->error("[supervisor] {} of {} clusters did not answer", asked - answered, asked);
       rp.deliver(total);
     });
   return rp;
@@ -122,11 +127,26 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
     },
     [=](status_atom) -> caf::result<std::string> {
       auto rp = self->make_response_promise<std::string>();
-      gather<std::string>(self, cluster_actors(self), status_atom::value, std::chrono::seconds(5),
-                          [rp](std::vector<std::string> parts) mutable {
+      std::vector<std::string> ids;
+      for (const auto& [id, cluster] : self->state.clusters)
+        ids.push_back(id);
+      // A cluster that does not answer in time is listed as such, not left
+      // out: the operator sees which.
+      gather<std::string>(self, cluster_actors(self), status_atom::value, cluster_status_limit,
+                          [rp, ids](gathered<std::string> parts) mutable {
                             std::string out = "[";
-                            for (std::size_t i = 0; i < parts.size(); ++i)
-                              out += (i ? "," : "") + parts[i];
+                            for (std::size_t i = 0; i < parts.size(); ++i) {
+                              if (i > 0)
+                                out += ",";
+                              if (parts[i]) {
+                                out += *parts[i];
+                                continue;
+                              }
+                              component_logger("supervisor")
+                                ->warn("[cluster {}] did not answer status within {} ms", ids[i],
+                                       cluster_status_limit.count());
+                              out += unanswered_status("id", ids[i]);
+                            }
                             rp.deliver(out + "]");
                           });
       return rp;

@@ -347,3 +347,66 @@ TEST_CASE("an agent's state survives a swap and a rollback") {
   CHECK(status.wait() == 0);
   CHECK(status.output().find("rolled_back 2.0.0: by operator ops") != std::string::npos);
 }
+
+TEST_CASE("status lists an agent held inside its handler as not answering, and the rest as usual") {
+  swap_files files;
+  running_fleet f(nullptr, [&](fleet_config& fleet) { files.apply(fleet); });
+  const std::string url = f.server.url();
+  const agent_definition sage = f.agents()[0];
+  REQUIRE(sage.name == "sage");
+  const std::string v2 = files.release("v2", "2.0.0", PLUGIN_GOOD, f.agents());
+  REQUIRE(admin(url, "upgrade",
+                {{"cluster", "orchestration"}, {"release", v2}, {"soak_ms", 0}})["status"] == "ok");
+
+  // The test plugin holds a message "hold:<file>" while the file exists.
+  const fs::path hold = files.dir / "hold";
+  std::ofstream(hold) << "hold\n";
+  auto replies = f.client->collect("test.held.reply");
+  f.client->publish("agent.to.sage.from.test.request",
+                    json{{"type", "SendMessage"},
+                         {"agent_id", sage.id},
+                         {"message_id", "01936f11-4ea2-7000-8000-0000000000d1"},
+                         {"content", "hold:" + hold.string()},
+                         {"context", json::array()}}
+                      .dump(),
+                    "test.held.reply");
+  REQUIRE(
+    eventually([&] { return fs::exists(hold.string() + ".held"); }, std::chrono::seconds(30)));
+
+  json status = admin(url, "status", json::object());
+  REQUIRE(status["status"] == "ok");
+  REQUIRE(status["clusters"].size() == 10);
+  std::size_t agents = 0;
+  for (const json& cluster : status["clusters"]) {
+    CHECK(cluster.value("answered", true));
+    CHECK(cluster["phase"] == "serving");
+    for (const json& agent : cluster["agents"]) {
+      ++agents;
+      if (agent["name"] == "sage") {
+        CHECK(agent == json{{"name", "sage"}, {"answered", false}});
+      } else {
+        CHECK(agent.value("answered", true));
+        CHECK(agent.contains("state"));
+      }
+    }
+  }
+  CHECK(agents == f.agents().size());
+  child_process stuck({AGENTCTL_BINARY, "--nats", url, "status"});
+  CHECK(stuck.wait() == 1);
+  CHECK(std::regex_search(stuck.output(), std::regex("orchestration +yes +sage +did not answer")));
+  CHECK(stuck.output().find("10 clusters, 31 agents; 1 of them did not answer in time") !=
+        std::string::npos);
+
+  // Let go, the agent answers the held message and its status again.
+  fs::remove(hold);
+  REQUIRE(replies->wait_for(1, std::chrono::seconds(30)));
+  const json answer = json::parse(replies->messages()[0].payload);
+  CHECK(answer["status"] == "ok");
+  CHECK(answer["plugin_version"] == "2.0.0");
+  const json orchestration = cluster_status(url, "orchestration");
+  for (const json& agent : orchestration["agents"])
+    CHECK(agent.value("answered", true));
+  child_process freed({AGENTCTL_BINARY, "--nats", url, "status"});
+  CHECK(freed.wait() == 0);
+  CHECK(freed.output().find("10 clusters, 31 agents\n") != std::string::npos);
+}

@@ -5,10 +5,15 @@
 //   failing  like good, but fails every second request
 //   slow     like good, but takes TEST_PLUGIN_DELAY_MS per request
 //   refusing refuses any state kept by another version
+// In every mode, a message `hold:<file>` is held inside the handler while
+// <file> exists (60 s at most), as a handler that blocks would be; it first
+// creates <file>.held, so that a test knows the agent is in there.
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -22,6 +27,17 @@
 namespace {
 
 std::atomic<unsigned long> handled{0};
+
+void hold_while_file_exists(const std::string& content) {
+  const std::string prefix = "hold:";
+  if (content.compare(0, prefix.size(), prefix) != 0)
+    return;
+  const std::filesystem::path file = content.substr(prefix.size());
+  std::ofstream(file.string() + ".held") << "held\n";
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::filesystem::exists(file) && std::chrono::steady_clock::now() < limit)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 void write(agent_runtime_text_sink* out, const std::string& text) {
   out->write(out->context, text.data(), text.size());
@@ -45,8 +61,7 @@ int migrate(const char* state, size_t state_size, const char* from_version,
 int handle(const char* agent, const char* content, size_t content_size, const char* reply,
            size_t reply_size, agent_runtime_text_sink* out) {
   (void)agent;
-  (void)content;
-  (void)content_size;
+  hold_while_file_exists(std::string(content, content_size));
   const unsigned long n = handled.fetch_add(1) + 1;
 #if TEST_PLUGIN_MODE == TEST_PLUGIN_FAILING
   if (n % 2 == 0) {

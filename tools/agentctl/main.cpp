@@ -220,6 +220,17 @@ std::uint64_t total_requests(const json& counters) {
          counters.value("agent_ref", 0ull);
 }
 
+/// The clusters and agents a status lists as not having answered in time.
+std::size_t unanswered_parts(const json& status) {
+  std::size_t unanswered = 0;
+  for (const json& cluster : status.value("clusters", json::array())) {
+    unanswered += cluster.value("answered", true) ? 0 : 1;
+    for (const json& agent : cluster.value("agents", json::array()))
+      unanswered += agent.value("answered", true) ? 0 : 1;
+  }
+  return unanswered;
+}
+
 int print_status(const std::optional<std::string>& reply, const options& opt) {
   if (!reply) {
     std::cerr << "agentctl: the fleet did not answer agent.admin.status within " << opt.timeout_ms
@@ -232,9 +243,10 @@ int print_status(const std::optional<std::string>& reply, const options& opt) {
               << "\n";
     return refused;
   }
+  const std::size_t unanswered = unanswered_parts(status);
   if (opt.json_output) {
     std::cout << status.dump(2) << "\n";
-    return ok;
+    return unanswered == 0 ? ok : refused;
   }
   std::cout << std::left << std::setw(24) << "CLUSTER" << std::setw(9) << "ENABLED" << std::setw(30)
             << "AGENT" << std::setw(9) << "VERSION" << std::setw(15) << "STATE" << std::setw(8)
@@ -243,8 +255,14 @@ int print_status(const std::optional<std::string>& reply, const options& opt) {
             << "RESTARTS\n";
   std::size_t agents = 0;
   for (const json& cluster : status["clusters"]) {
-    for (const json& agent : cluster["agents"]) {
+    for (const json& agent : cluster.value("agents", json::array())) {
       ++agents;
+      if (!agent.value("answered", true)) {
+        std::cout << std::left << std::setw(24) << cluster.value("id", "") << std::setw(9)
+                  << (cluster.value("enabled", false) ? "yes" : "NO") << std::setw(30)
+                  << agent.value("name", "") << "did not answer in time\n";
+        continue;
+      }
       std::cout << std::left << std::setw(24) << cluster.value("id", "") << std::setw(9)
                 << (cluster.value("enabled", false) ? "yes" : "NO") << std::setw(30)
                 << agent.value("name", "") << std::setw(9) << agent.value("version", "")
@@ -266,14 +284,22 @@ int print_status(const std::optional<std::string>& reply, const options& opt) {
       if (!last.value("why", "").empty())
         outcome += ": " + last.value("why", "");
     }
+    if (!cluster.value("answered", true)) {
+      std::cout << std::left << std::setw(24) << cluster.value("id", "")
+                << "did not answer in time\n";
+      continue;
+    }
     const json previous = cluster.value("previous_version", json());
     std::cout << std::left << std::setw(24) << cluster.value("id", "") << std::setw(10)
               << cluster.value("version", "") << std::setw(14) << cluster.value("phase", "")
               << std::setw(10) << (previous.is_string() ? previous.get<std::string>() : "-")
               << outcome << "\n";
   }
-  std::cout << status["clusters"].size() << " clusters, " << agents << " agents\n";
-  return ok;
+  std::cout << status["clusters"].size() << " clusters, " << agents << " agents";
+  if (unanswered > 0)
+    std::cout << "; " << unanswered << " of them did not answer in time";
+  std::cout << "\n";
+  return unanswered == 0 ? ok : refused;
 }
 
 /// The agent's id, asked of the agent itself.
