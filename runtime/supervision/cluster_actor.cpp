@@ -435,20 +435,12 @@ caf::behavior cluster_actor(self_ptr self, const cluster_spec& spec, fleet_servi
       gather<std::string>(
         self, agents, status_atom::value, agent_status_limit,
         [rp, head, id = st.id, names = st.order](gathered<std::string> parts) mutable {
-          std::string out = head;
-          for (std::size_t i = 0; i < parts.size(); ++i) {
-            if (i > 0)
-              out += ",";
-            if (parts[i]) {
-              out += *parts[i];
-              continue;
-            }
+          const std::string listed = join_statuses(parts, names, "name", [&](const auto& name) {
             component_logger("cluster")->warn(
-              "[cluster {}] agent {} did not answer status within {} ms", id, names[i],
+              "[cluster {}] agent {} did not answer status within {} ms", id, name,
               agent_status_limit.count());
-            out += unanswered_status("name", names[i]);
-          }
-          rp.deliver(out + "]}");
+          });
+          rp.deliver(head + listed + "]}");
         });
       return rp;
     },

@@ -23,16 +23,30 @@ namespace agent_runtime {
 constexpr std::chrono::milliseconds agent_status_limit{3000};
 constexpr std::chrono::milliseconds cluster_status_limit{4000};
 
-/// The status of a part (`key`: "id" of a cluster, "name" of an agent) that
-/// did not answer in time.
-inline std::string unanswered_status(const char* key, const std::string& value) {
-  return nlohmann::json{{key, value}, {"answered", false}}.dump();
-}
-
-/// One answer per target, in the order of the targets; nothing where a
-/// target did not answer in time.
+/// Answers of the status question, one per target, in the order of the targets.
 template <class Answer>
 using gathered = std::vector<std::optional<Answer>>;
+
+/// The statuses of parts named `names` (`key` is "id" for clusters, "name"
+/// for agents), parted by commas. A part that did not answer in time is
+/// listed as `{key: name, "answered": false}`, not left out, and handed to
+/// `unanswered` (to log it).
+inline std::string join_statuses(const gathered<std::string>& parts,
+                                 const std::vector<std::string>& names, const char* key,
+                                 const std::function<void(const std::string&)>& unanswered) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0)
+      out += ",";
+    if (parts[i]) {
+      out += *parts[i];
+      continue;
+    }
+    unanswered(names[i]);
+    out += nlohmann::json{{key, names[i]}, {"answered", false}}.dump();
+  }
+  return out;
+}
 
 /// Sends `question` to each of `targets`; once every one has answered (or
 /// failed to within `limit`), calls `done` with the answers, in the order of

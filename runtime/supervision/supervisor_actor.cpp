@@ -134,20 +134,13 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
       // out: the operator sees which.
       gather<std::string>(self, cluster_actors(self), status_atom::value, cluster_status_limit,
                           [rp, ids](gathered<std::string> parts) mutable {
-                            std::string out = "[";
-                            for (std::size_t i = 0; i < parts.size(); ++i) {
-                              if (i > 0)
-                                out += ",";
-                              if (parts[i]) {
-                                out += *parts[i];
-                                continue;
-                              }
-                              component_logger("supervisor")
-                                ->warn("[cluster {}] did not answer status within {} ms", ids[i],
-                                       cluster_status_limit.count());
-                              out += unanswered_status("id", ids[i]);
-                            }
-                            rp.deliver(out + "]");
+                            const std::string clusters =
+                              join_statuses(parts, ids, "id", [](const auto& id) {
+                                component_logger("supervisor")
+                                  ->warn("[cluster {}] did not answer status within {} ms", id,
+                                         cluster_status_limit.count());
+                              });
+                            rp.deliver("[" + clusters + "]");
                           });
       return rp;
     },
