@@ -434,7 +434,7 @@ caf::behavior cluster_actor(self_ptr self, const cluster_spec& spec, fleet_servi
       // handler that blocks) is listed as such, and the rest still shows.
       gather<std::string>(
         self, agents, status_atom::value, agent_status_limit,
-        [rp, head, id = st.id, names = st.order](gathered<std::string> parts) mutable {
+        [rp, head, id = st.id, names = st.order](const gathered<std::string>& parts) mutable {
           const std::string listed = join_statuses(parts, names, "name", [&](const auto& name) {
             component_logger("cluster")->warn(
               "[cluster {}] agent {} did not answer status within {} ms", id, name,

@@ -133,7 +133,7 @@ caf::behavior supervisor_actor(self_ptr self, fleet_config fleet, fleet_services
       // A cluster that does not answer in time is listed as such, not left
       // out: the operator sees which.
       gather<std::string>(self, cluster_actors(self), status_atom::value, cluster_status_limit,
-                          [rp, ids](gathered<std::string> parts) mutable {
+                          [rp, ids](const gathered<std::string>& parts) mutable {
                             const std::string clusters =
                               join_statuses(parts, ids, "id", [](const auto& id) {
                                 component_logger("supervisor")
