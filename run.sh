@@ -7,6 +7,6 @@ cd "$(dirname "$0")"
 tools/setup.sh
 tools/build.sh
 # glibc's allocator as the systemd unit runs it (docs/operations.md,
-# "Memory"): per-thread caches off, two arenas.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.tcache_count=0:glibc.malloc.arena_max=2"
+# "Memory"): per-thread caches off.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.tcache_count=0"
 exec build/runtime/agent-runtime "$@"

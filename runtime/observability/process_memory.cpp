@@ -107,9 +107,8 @@ memory_keeper::memory_keeper(std::chrono::milliseconds period, std::size_t min_f
                                      mmap_threshold);
   if (!allocator_tuned())
     component_logger("memory")->info(
-      "[memory] glibc's allocator runs with its defaults: per-thread caches hold freed blocks "
-      "that cannot be given back, and an arena per thread scatters what stays allocated; "
-      "GLIBC_TUNABLES={} avoids both (run.sh and the systemd unit set it)",
+      "[memory] glibc's per-thread caches are on: the freed blocks they hold cannot be given "
+      "back; GLIBC_TUNABLES={} turns them off (run.sh and the systemd unit set it)",
       allocator_tunables);
 }
 

@@ -50,21 +50,17 @@ struct memory_figures {
 memory_figures read_memory();
 
 /// The glibc tunables the runtime runs with, read only at exec (run.sh and
-/// the systemd unit set GLIBC_TUNABLES to them):
+/// the systemd unit set GLIBC_TUNABLES to them), `name=value` entries
+/// parted by ':'.
 ///
-/// - `tcache_count=0` turns the per-thread caches off. Each thread keeps up
-///   to seven freed blocks of each small size for itself; glibc counts them
-///   as in use, so malloc_trim cannot give their pages back, and with some
-///   forty threads (actor workers, nats.c's) they pin pages all over the
-///   arenas. Under the soak they made resident memory grow by about 15 % in
-///   ten minutes.
-/// - `arena_max=2` keeps two arenas rather than up to eight per core. What
-///   stays allocated for long (actors restarted, subscriptions renewed after
-///   a reconnect) lands in whichever arena the thread uses; over a dozen
-///   arenas it pins pages in each, and resident memory at rest wandered by
-///   up to 13 % within a minute of faults. With two it stays within 1 %, and
-///   the bench shows no cost in CPU per request (docs/hardening.md).
-constexpr const char* allocator_tunables = "glibc.malloc.tcache_count=0:glibc.malloc.arena_max=2";
+/// `tcache_count=0` turns the per-thread caches off. Each thread keeps up to
+/// seven freed blocks of each small size for itself; glibc counts them as in
+/// use, so malloc_trim cannot give their pages back, and with some forty
+/// threads (actor workers, nats.c's) they pin pages all over the arenas.
+/// Under the soak they made resident memory grow by about 15 % in ten
+/// minutes. (`arena_max=2` beside it was tried and made it worse: +16 % in
+/// ten minutes; docs/hardening.md.)
+constexpr const char* allocator_tunables = "glibc.malloc.tcache_count=0";
 
 /// Whether `tunables` (a GLIBC_TUNABLES value, `name=value` entries parted
 /// by ':') sets each of allocator_tunables to its value; the last entry of

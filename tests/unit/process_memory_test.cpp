@@ -103,24 +103,23 @@ TEST_CASE("with the keeper, a large block freed does not send later large blocks
 
 TEST_CASE(
   "GLIBC_TUNABLES has the runtime's allocator tunables when it sets each, last entry first") {
-  constexpr const char* caches_off = "glibc.malloc.tcache_count=0";
-  constexpr const char* two_arenas = "glibc.malloc.arena_max=2";
-  CHECK(has_allocator_tunables(allocator_tunables));
-  CHECK(has_allocator_tunables(std::string(two_arenas) + ":" + caches_off));
-  CHECK(has_allocator_tunables(std::string("glibc.malloc.check=1:") + allocator_tunables));
+  const std::string tuned = allocator_tunables;
+  CHECK(tuned == "glibc.malloc.tcache_count=0");
+  CHECK(has_allocator_tunables(tuned));
+  CHECK(has_allocator_tunables("glibc.malloc.arena_max=8:" + tuned));
+  CHECK(has_allocator_tunables(tuned + ":glibc.malloc.check=1"));
+  CHECK(has_allocator_tunables("glibc.malloc.tcache_count=7:" + tuned));
   CHECK_FALSE(has_allocator_tunables(""));
-  CHECK_FALSE(has_allocator_tunables(caches_off));
-  CHECK_FALSE(has_allocator_tunables(two_arenas));
-  CHECK_FALSE(has_allocator_tunables(std::string(two_arenas) + ":glibc.malloc.tcache_count=00x"));
-  CHECK_FALSE(
-    has_allocator_tunables(std::string(allocator_tunables) + ":glibc.malloc.arena_max=8"));
-  CHECK_FALSE(has_allocator_tunables(std::string("x") + caches_off + ":" + two_arenas));
+  CHECK_FALSE(has_allocator_tunables("glibc.malloc.tcache_count=7"));
+  CHECK_FALSE(has_allocator_tunables("glibc.malloc.tcache_count=00x"));
+  CHECK_FALSE(has_allocator_tunables(tuned + ":glibc.malloc.tcache_count=7"));
+  CHECK_FALSE(has_allocator_tunables("x" + tuned));
 
-  CHECK(with_allocator_tunables("") == allocator_tunables);
-  CHECK(with_allocator_tunables(allocator_tunables) == allocator_tunables);
-  CHECK(with_allocator_tunables(two_arenas) == std::string(two_arenas) + ":" + caches_off);
+  CHECK(with_allocator_tunables("") == tuned);
+  CHECK(with_allocator_tunables(tuned) == tuned);
+  CHECK(with_allocator_tunables("glibc.malloc.arena_max=8") == "glibc.malloc.arena_max=8:" + tuned);
   CHECK(with_allocator_tunables("glibc.malloc.tcache_count=3") ==
-        std::string("glibc.malloc.tcache_count=3:") + allocator_tunables);
-  CHECK(with_allocator_tunables("glibc.malloc.check=1") ==
-        std::string("glibc.malloc.check=1:") + allocator_tunables);
+        "glibc.malloc.tcache_count=3:" + tuned);
+  CHECK(with_allocator_tunables(tuned + ":glibc.malloc.tcache_count=3") ==
+        tuned + ":glibc.malloc.tcache_count=3:" + tuned);
 }

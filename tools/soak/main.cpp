@@ -422,8 +422,8 @@ private:
                              link_.slow_consumer_events);
     std::cout << "  memory, MiB, at rest (nothing in flight, freed memory given back; "
               << (!glibc_allocator    ? "not glibc's allocator"
-                  : allocator_tuned() ? "glibc's per-thread caches off, two arenas"
-                                      : "glibc's allocator defaults")
+                  : allocator_tuned() ? "glibc's per-thread caches off"
+                                      : "glibc's per-thread caches on")
               << "):\n";
     std::cout << fmt::format("    {:<26} {:>10.1f}  heap in use {:.1f}\n", "at start",
                              mib(start_memory_.resident), mib(start_memory_.heap_in_use));
@@ -486,10 +486,9 @@ int main(int argc, char** argv) {
     .add_option("--rest-every", options.rest_every,
                 "read the memory at rest after every this many rounds of faults too")
     ->check(CLI::Range(0, 1000));
-  bool allocator_defaults = false;
-  app.add_flag("--allocator-defaults", allocator_defaults,
-               "run with glibc's allocator defaults rather than the tunables run.sh and the "
-               "systemd unit set (per-thread caches off, two arenas)");
+  bool thread_caches = false;
+  app.add_flag("--thread-caches", thread_caches,
+               "keep glibc's per-thread caches on (run.sh and the systemd unit turn them off)");
   app.add_flag("--quick", quick, "a short run for CI: 12 s after a 12 s warm-up, 2 s steps");
   app.add_option("--log-level", log_level, "the fleet's log level")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -500,7 +499,7 @@ int main(int argc, char** argv) {
   }
   // The fleet runs here as run.sh and the unit run it: glibc reads its
   // tunables only at exec, so the soak execs itself once with them.
-  if (glibc_allocator && !allocator_defaults && !allocator_tuned()) {
+  if (glibc_allocator && !thread_caches && !allocator_tuned()) {
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread runs yet.
     ::setenv("GLIBC_TUNABLES", with_allocator_tunables(tunables ? tunables : "").c_str(), 1);
