@@ -18,7 +18,7 @@ using self_ptr = caf::stateful_actor<admin_state>*;
 
 void answer(self_ptr self, const inbound_message& request, const json& reply) {
   if (!request.reply.empty())
-    self->state.replies->publish(request.reply, reply.dump());
+    self->state.replies->publish(request.reply, json_text(reply));
 }
 
 /// Counts and logs a refusal, without answering.

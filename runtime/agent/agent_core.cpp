@@ -184,30 +184,28 @@ std::string agent_core::finish(const chat_request& request, const chat_result& r
     last_error_ = "SendMessage failed: " + result.error;
     log_->error("[{}] message failed message_id={} provider={} error={}", definition_.name,
                 request.message_id, request.model.provider, result.error);
-    return json{{"status", "error"},
-                {"message", "SendMessage failed: " + result.error},
-                {"message_id", request.message_id}}
-      .dump();
+    return json_text(json{{"status", "error"},
+                          {"message", "SendMessage failed: " + result.error},
+                          {"message_id", request.message_id}});
   }
   ++counters_.ok;
   log_->debug("[{}] message answered message_id={} chunks={}", definition_.name, request.message_id,
               result.chunks);
-  return json{{"status", "ok"},
-              {"agent_id", definition_.id},
-              {"message_id", request.message_id},
-              {"provider", request.model.provider},
-              {"model", request.model.model_name},
-              {"response", result.text},
-              {"chunks", result.chunks}}
-    .dump();
+  return json_text(json{{"status", "ok"},
+                        {"agent_id", definition_.id},
+                        {"message_id", request.message_id},
+                        {"provider", request.model.provider},
+                        {"model", request.model.model_name},
+                        {"response", result.text},
+                        {"chunks", result.chunks}});
 }
 
 std::string agent_core::internal_error(const inbound_message& message, const std::string& what) {
   ++counters_.errors;
   last_error_ = "internal error: " + what;
   log_->error("[{}] request failed subject={} error={}", definition_.name, message.subject, what);
-  return json{{"status", "error"}, {"message", "internal error in agent " + definition_.name}}
-    .dump();
+  return json_text(
+    json{{"status", "error"}, {"message", "internal error in agent " + definition_.name}});
 }
 
 std::string agent_core::ping_reply() const {
@@ -251,16 +249,15 @@ std::string agent_core::ping_reply() const {
 }
 
 std::string agent_core::notice_reply() const {
-  return json{{"status", "ok"}, {"name", definition_.name}, {"received", "broadcast"}}.dump();
+  return json_text(json{{"status", "ok"}, {"name", definition_.name}, {"received", "broadcast"}});
 }
 
 std::string agent_core::ok_reply(const char* command_name) const {
-  return json{{"status", "ok"},
-              {"command", command_name},
-              {"agent_id", definition_.id},
-              {"name", definition_.name},
-              {"state", to_string(state_)}}
-    .dump();
+  return json_text(json{{"status", "ok"},
+                        {"command", command_name},
+                        {"agent_id", definition_.id},
+                        {"name", definition_.name},
+                        {"state", to_string(state_)}});
 }
 
 std::string agent_core::error_reply(const inbound_message& message, const std::string& why,
@@ -272,7 +269,7 @@ std::string agent_core::error_reply(const inbound_message& message, const std::s
   log_->warn("[{}] refused kind={} subject={} reason=\"{}\"{}", definition_.name,
              to_string(message.kind), message.subject, why,
              message.reply.empty() ? " (no reply subject, nothing sent)" : "");
-  return json{{"status", "error"}, {"message", why}}.dump();
+  return json_text(json{{"status", "error"}, {"message", why}});
 }
 
 void agent_core::count(subject_kind kind) {
@@ -291,20 +288,19 @@ void agent_core::count(subject_kind kind) {
 }
 
 std::string agent_core::status_json(std::size_t in_flight) const {
-  return json{{"name", definition_.name},
-              {"id", definition_.id},
-              {"cluster", definition_.cluster},
-              {"version", definition_.version},
-              {"state", to_string(state_)},
-              {"health", failure_.empty() ? "ok" : "failed"},
-              {"failure", failure_},
-              {"provider", model_.provider},
-              {"model", model_.model_name},
-              {"in_flight", in_flight},
-              {"restarts", restarts_},
-              {"counters", counters_json(counters_, busy_)},
-              {"last_error", last_error_}}
-    .dump();
+  return json_text(json{{"name", definition_.name},
+                        {"id", definition_.id},
+                        {"cluster", definition_.cluster},
+                        {"version", definition_.version},
+                        {"state", to_string(state_)},
+                        {"health", failure_.empty() ? "ok" : "failed"},
+                        {"failure", failure_},
+                        {"provider", model_.provider},
+                        {"model", model_.model_name},
+                        {"in_flight", in_flight},
+                        {"restarts", restarts_},
+                        {"counters", counters_json(counters_, busy_)},
+                        {"last_error", last_error_}});
 }
 
 agent_snapshot agent_core::snapshot() const {

@@ -81,8 +81,8 @@ command read_command(const std::string& type, const json& object) {
   if (type == "SendMessage")
     return send_message{uuid(in, "agent_id"), uuid(in, "message_id"),
                         in.text("content", true, true), read_context(in)};
-  throw field_problem{"unknown command type '" + type +
-                      "' (expected DeployAgent, ConfigureModel, ActivateAgent, SuspendAgent, "
+  throw field_problem{"unknown command type " + echoed(type) +
+                      " (expected DeployAgent, ConfigureModel, ActivateAgent, SuspendAgent, "
                       "DecommissionAgent or SendMessage)"};
 }
 

@@ -353,6 +353,11 @@ void nats_bridge::close(std::chrono::milliseconds flush_limit) {
   log_->info("[nats] connection closed");
 }
 
+std::size_t nats_bridge::max_payload() const {
+  const std::int64_t limit = connection_ ? natsConnection_GetMaxPayload(connection_) : 0;
+  return limit > 0 ? static_cast<std::size_t>(limit) : std::numeric_limits<std::size_t>::max();
+}
+
 bool nats_bridge::publish(const std::string& subject, const std::string& payload) {
   if (!connection_) {
     log_->warn("[nats] publish after close dropped subject={}", subject);

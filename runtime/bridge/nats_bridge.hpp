@@ -90,6 +90,9 @@ public:
 
   bool publish(const std::string& subject, const std::string& payload) override;
 
+  /// The server's max_payload, once connected.
+  std::size_t max_payload() const override;
+
   bool publish_with_headers(const std::string& subject, const message_headers& headers,
                             const std::string& payload) override;
 

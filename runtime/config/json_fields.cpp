@@ -15,8 +15,17 @@ constexpr double two_to_the_64 = 18446744073709551616.0;
 std::string echoed(std::string_view value, std::size_t max) {
   if (value.size() <= max)
     return "'" + std::string(value) + "'";
-  return "'" + std::string(value.substr(0, max)) + "...' (" + std::to_string(value.size()) +
+  // Cut before a character, not inside one: back over UTF-8's continuation
+  // bytes (10xxxxxx) to the first byte of the character at the cut.
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U)
+    --cut;
+  return "'" + std::string(value.substr(0, cut)) + "...' (" + std::to_string(value.size()) +
          " bytes)";
+}
+
+std::string json_text(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::optional<std::string> parse_json(std::string_view payload, json& out) {

@@ -23,6 +23,12 @@ struct field_problem {
 /// client sent is echoed back, but not a megabyte of it.
 std::string echoed(std::string_view value, std::size_t max = 80);
 
+/// `value` as JSON text, for a reply, a status or an event: bytes that are
+/// not UTF-8 (a subject, a header or a cut value may hold any) are replaced
+/// by U+FFFD rather than thrown about, so that what a client sent can never
+/// make the reply to it fail.
+std::string json_text(const nlohmann::json& value);
+
 /// Parses `payload` into `out`; what is wrong with it when it is not JSON.
 std::optional<std::string> parse_json(std::string_view payload, nlohmann::json& out);
 

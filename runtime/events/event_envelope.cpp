@@ -7,15 +7,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/json_fields.hpp"
+
 namespace agent_runtime {
 
 using nlohmann::json;
 
 std::string envelope_to_json(const event_envelope& envelope) {
-  return json{{"aggregate_id", envelope.aggregate_id},     {"sequence", envelope.sequence},
-              {"event", event_to_json(envelope.event)},    {"timestamp", envelope.timestamp},
-              {"correlation_id", envelope.correlation_id}, {"causation_id", envelope.causation_id}}
-    .dump();
+  return json_text(json{{"aggregate_id", envelope.aggregate_id},
+                        {"sequence", envelope.sequence},
+                        {"event", event_to_json(envelope.event)},
+                        {"timestamp", envelope.timestamp},
+                        {"correlation_id", envelope.correlation_id},
+                        {"causation_id", envelope.causation_id}});
 }
 
 std::optional<event_envelope> envelope_from_json(const std::string& text) {

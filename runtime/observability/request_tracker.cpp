@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 
 namespace agent_runtime {
 namespace {
@@ -13,6 +14,10 @@ namespace {
 /// what `max_in_flight` lets the fleet hold, so reached only if replies are
 /// lost, and then memory stays bounded.
 constexpr std::size_t shard_limit = 16384;
+
+/// Room kept below the server's max_payload for the headers that go with a
+/// conversation's reply.
+constexpr std::size_t header_room = 1024;
 
 std::size_t kind_index(subject_kind kind) {
   return static_cast<std::size_t>(kind);
@@ -118,6 +123,19 @@ dispatch_result request_tracker::dispatch(const subject_route& route, inbound_me
 }
 
 bool request_tracker::publish(const std::string& subject, const std::string& payload) {
+  // A reply larger than the NATS server takes would be dropped by it, and
+  // the client would wait for nothing: it gets an error that says so.
+  const std::size_t limit = replies_.max_payload();
+  if (limit > header_room && payload.size() > limit - header_room) {
+    component_logger("nats")->warn(
+      "[nats] reply too large subject={} bytes={} max_payload={}: an error reply sent instead",
+      subject, payload.size(), limit);
+    return publish(subject,
+                   json_text({{"status", "error"},
+                              {"message", "the reply is " + std::to_string(payload.size()) +
+                                            " bytes, more than the NATS server's max_payload of " +
+                                            std::to_string(limit) + " bytes allows"}}));
+  }
   std::optional<waiting> answered;
   {
     shard& s = shard_of(subject);

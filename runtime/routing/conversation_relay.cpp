@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 #include "observability/request_tracker.hpp"
 #include "routing/refusal.hpp"
 
@@ -17,14 +18,8 @@ bool is_relayed(const std::string& subject) {
   return subject.compare(0, std::char_traits<char>::length(relay_prefix), relay_prefix) == 0;
 }
 
-/// `value` as JSON text; bytes that are not UTF-8 (a subject or header may
-/// hold any) are replaced rather than thrown about.
-std::string dump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string error_reply(const std::string& why) {
-  return dump({{"status", "error"}, {"message", why}});
+  return json_text({{"status", "error"}, {"message", why}});
 }
 
 } // namespace
@@ -95,7 +90,7 @@ std::string conversation_relay::open(conversation talk, std::string reply) {
   // Said before the agent can answer, so that it is the first message of
   // the request on the conversation's subjects.
   headers_.publish_with_headers(conversation_subjects::of(talk.id, "status"), reply_headers(talk),
-                                dump({{"status", "received"}, {"agent", talk.recipient}}));
+                                json_text({{"status", "received"}, {"agent", talk.recipient}}));
   log_->debug("[conversation {}] request for agent={} sender={} correlation_id={}", talk.id,
               talk.recipient, talk.sender, talk.correlation_id);
 

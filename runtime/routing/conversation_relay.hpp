@@ -67,6 +67,10 @@ public:
   /// subjects; any other passes on to `replies`.
   bool publish(const std::string& subject, const std::string& payload) override;
 
+  std::size_t max_payload() const override {
+    return replies_.max_payload();
+  }
+
   /// Requests refused before any agent saw them (bad headers, an agent that
   /// is not there or does not serve conversations, busy, disabled).
   std::uint64_t refused() const {

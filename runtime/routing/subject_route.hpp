@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "routing/inbound_message.hpp"
@@ -60,6 +61,11 @@ public:
   /// Publishes `payload` on `subject`; safe from any thread. False when the
   /// connection refused it.
   virtual bool publish(const std::string& subject, const std::string& payload) = 0;
+
+  /// The largest payload `publish` can send (the NATS server's max_payload).
+  virtual std::size_t max_payload() const {
+    return std::numeric_limits<std::size_t>::max();
+  }
 };
 
 } // namespace agent_runtime

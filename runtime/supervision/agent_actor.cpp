@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 #include "events/agent_recording.hpp"
 #include "supervision/atoms.hpp"
 #include "upgrade/migration.hpp"
@@ -49,11 +50,10 @@ std::string through_plugin(self_ptr self, const chat_request& request, std::stri
                                   "reason=\"{}\"",
                                   st.core->definition().name, st.code.plugin->version(),
                                   request.message_id, out->text);
-  return nlohmann::json{
-    {"status", "error"},
-    {"message", "behaviour " + st.code.plugin->version() + " failed: " + out->text},
-    {"message_id", request.message_id}}
-    .dump();
+  return json_text(
+    nlohmann::json{{"status", "error"},
+                   {"message", "behaviour " + st.code.plugin->version() + " failed: " + out->text},
+                   {"message_id", request.message_id}});
 }
 
 /// Stops, or hands over and stops, once nothing is in flight.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 #include "routing/route_table.hpp"
 #include "supervision/agent_actor.hpp"
 #include "supervision/atoms.hpp"
@@ -145,7 +146,7 @@ std::int64_t ms_since(std::chrono::steady_clock::time_point since) {
 }
 
 std::string error_json(const std::string& why) {
-  return json{{"status", "error"}, {"message", why}}.dump();
+  return json_text(json{{"status", "error"}, {"message", why}});
 }
 
 /// The version a release makes of the current one: its definitions where
@@ -170,9 +171,11 @@ void refuse_upgrade(self_ptr self, const std::string& version, const std::string
   auto& st = self->state;
   component_logger("cluster")->warn("[cluster {}] upgrade refused version={} reason=\"{}\"", st.id,
                                     version, why);
-  st.last_rollout =
-    json{{"version", version}, {"outcome", "refused"}, {"why", why}, {"from", st.current.version}}
-      .dump();
+  // A refusal while another version checks or soaks (a second upgrade, the
+  // same one again) leaves that rollout's record as it is: it is still going.
+  if (st.phase == "serving")
+    st.last_rollout = json_text(json{
+      {"version", version}, {"outcome", "refused"}, {"why", why}, {"from", st.current.version}});
   reply.deliver(error_json("cluster " + st.id + ": upgrade to " + version + " refused: " + why));
 }
 
@@ -269,13 +272,13 @@ void finish_swap(self_ptr self) {
       outcome["outcome"] = "swapped";
     }
   }
-  st.last_rollout = outcome.dump();
+  st.last_rollout = json_text(outcome);
   if (swap.reply) {
     json reply = outcome;
     reply["status"] = "ok";
     reply["cluster"] = st.id;
     reply["phase"] = st.phase;
-    swap.reply->deliver(reply.dump());
+    swap.reply->deliver(json_text(reply));
   }
 }
 
@@ -313,7 +316,7 @@ void on_soak_check(self_ptr self, std::uint64_t generation) {
       outcome["outcome"] = "passed";
       outcome["requests"] = sample.requests;
       outcome["errors"] = sample.errors;
-      st.last_rollout = outcome.dump();
+      st.last_rollout = json_text(outcome);
       return;
     }
     case health_gate::verdict::kind::unhealthy:
@@ -408,7 +411,7 @@ std::string cluster_head_json(self_ptr self) {
                {"plugin", st.current.plugin ? json(st.current.plugin->version()) : json()},
                {"previous_version", st.previous ? json(st.previous->version) : json()},
                {"last_rollout", json::parse(st.last_rollout)}};
-  std::string out = head.dump();
+  std::string out = json_text(head);
   out.pop_back();
   return out + ",\"agents\":[";
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/log.hpp"
+#include "config/json_fields.hpp"
 
 namespace agent_runtime {
 
@@ -43,7 +44,7 @@ inline std::string join_statuses(const gathered<std::string>& parts,
       continue;
     }
     unanswered(names[i]);
-    out += nlohmann::json{{key, names[i]}, {"answered", false}}.dump();
+    out += json_text(nlohmann::json{{key, names[i]}, {"answered", false}});
   }
   return out;
 }

@@ -51,7 +51,7 @@ caf::response_promise sum_over_clusters(self_ptr self, Atom question,
 }
 
 std::string error_json(const std::string& why) {
-  return "{\"status\":\"error\",\"message\":" + nlohmann::json(why).dump() + "}";
+  return json_text(nlohmann::json{{"status", "error"}, {"message", why}});
 }
 
 caf::actor find_cluster(self_ptr self, const std::string& id) {

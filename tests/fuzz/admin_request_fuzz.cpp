@@ -59,6 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string& message = std::get<admin_request_error>(parsed).message;
     if (message.size() <= prefix.size() || message.compare(0, prefix.size(), prefix) != 0)
       __builtin_trap(); // an error must name the verb and say what is wrong
+    // What it echoes of the payload, cut short, must still be UTF-8 (the
+    // payload's strings are, once parsed).
+    if (!fuzzing::is_utf8(message))
+      __builtin_trap();
   }
   return 0;
 }

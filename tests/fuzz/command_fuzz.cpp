@@ -1,5 +1,5 @@
 // Fuzzes the parser of request payloads: any bytes give a command or an
-// error that says what is wrong, never a crash.
+// error that says what is wrong, in UTF-8, never a crash.
 
 #include <cstddef>
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "agent/command.hpp"
+#include "fuzz/fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace agent_runtime;
@@ -15,8 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto* cmd = std::get_if<command>(&parsed)) {
     (void)command_name(*cmd);
     (void)addressed_agent(*cmd);
-  } else if (std::get<command_error>(parsed).message.empty()) {
-    __builtin_trap(); // an error must say what is wrong
+  } else {
+    const std::string& message = std::get<command_error>(parsed).message;
+    if (message.empty())
+      __builtin_trap(); // an error must say what is wrong
+    // It goes into a JSON reply: what it echoes of the payload, cut short,
+    // must still be UTF-8 (a payload that parsed as JSON is).
+    if (!agent_runtime::fuzzing::is_utf8(message))
+      __builtin_trap();
   }
   return 0;
 }

@@ -7,7 +7,20 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace agent_runtime::fuzzing {
+
+/// Whether `text` is UTF-8, as a message must be to go into a JSON reply:
+/// nlohmann's strict dump throws on anything else.
+inline bool is_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
 
 /// Reads a fuzzer's bytes front to back.
 class fuzz_input {

@@ -147,6 +147,47 @@ TEST_CASE("every kind of bad payload gets an error reply and the agent keeps ser
   CHECK(pong["counters"]["bad_input"] == bad.size());
 }
 
+TEST_CASE("regression: commands whose error cut an echoed value inside a character leave the "
+          "agent serving") {
+  running_fleet f;
+  std::string not_a_uuid = "a";
+  for (int i = 0; i < 60; ++i)
+    not_a_uuid += "\xC3\xA9"; // é
+  // Four of these once took the agent out of service: writing each reply
+  // threw, which counted as a failure of the agent.
+  for (int i = 0; i < 4; ++i) {
+    json reply = f.send("ddd-expert", {{"type", "ActivateAgent"}, {"agent_id", not_a_uuid}});
+    CHECK(reply["status"] == "error");
+    CHECK(reply["message"].get<std::string>().rfind(
+            "ActivateAgent: field 'agent_id' must be a UUID, got 'a", 0) == 0);
+  }
+  json pong = f.ping("ddd-expert");
+  CHECK(pong["health"] == "ok");
+  CHECK(pong["restarts"] == 0);
+  CHECK(pong["counters"]["bad_input"] == 4);
+}
+
+TEST_CASE("a reply larger than the NATS server takes is replaced by an error reply saying so") {
+  running_fleet f;
+  // The mock model answers with the question in it and some 250 bytes
+  // around it: a request just under the server's 1 MiB makes an answer over
+  // it, which the server would refuse and the client would never see.
+  constexpr std::size_t max_payload = 1048576;
+  const std::string request = message(std::string(max_payload - 200, 'q')).dump();
+  REQUIRE(request.size() <= max_payload);
+  json reply = f.client->request_json("agent.to.ddd-expert.from.test.request", request,
+                                      std::chrono::seconds(20));
+  CHECK(reply["status"] == "error");
+  const std::string why = reply.value("message", "");
+  CHECK(why.find(" bytes, more than the NATS server's max_payload of 1048576 bytes allows") !=
+        std::string::npos);
+  const std::string prefix = "the reply is ";
+  REQUIRE(why.rfind(prefix, 0) == 0);
+  CHECK(std::stoul(why.substr(prefix.size())) > max_payload);
+  json pong = f.ping("ddd-expert");
+  CHECK(pong["health"] == "ok");
+}
+
 TEST_CASE("a message without a reply subject is handled, counted and crashes nothing") {
   running_fleet f;
   f.client->publish("agent.to.sage.from.test.request", "{broken");

@@ -339,6 +339,12 @@ TEST_CASE("an agent's state survives a swap and a rollback") {
                       {token_env});
   CHECK(again.wait() == 1);
   CHECK(again.output().find("is soaking version 2.0.0") != std::string::npos);
+  // That refusal leaves the record of the rollout still soaking as it was.
+  const json soaking = cluster_status(url, "orchestration")["last_rollout"];
+  CHECK(soaking["outcome"] == "soaking");
+  CHECK(soaking["version"] == "2.0.0");
+  CHECK(soaking["from"] == "1.0.0");
+  CHECK_FALSE(soaking.contains("why"));
   child_process rollback({AGENTCTL_BINARY, "--nats", url, "rollback", "orchestration"},
                          {token_env});
   CHECK(rollback.wait() == 0);

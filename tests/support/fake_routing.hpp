@@ -4,6 +4,7 @@
 // published, with headers or without.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,12 @@ struct sent_message {
 /// Remembers everything published, with headers or without.
 struct fake_nats : reply_sink, header_sink {
   std::vector<sent_message> sent;
+  /// What a server would take at most.
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+
+  std::size_t max_payload() const override {
+    return limit;
+  }
 
   bool publish(const std::string& subject, const std::string& payload) override {
     sent.push_back({subject, {}, payload});

@@ -53,6 +53,27 @@ json reply_to(agent_core& agent, const json& cmd) {
 
 } // namespace
 
+TEST_CASE("regression: a value cut inside a character in an error reply is refused as bad input, "
+          "however often") {
+  agent_core agent(sage(), {"9.9.9", "host:1"});
+  std::string not_a_uuid = "a";
+  for (int i = 0; i < 60; ++i)
+    not_a_uuid += "é";
+  // Each of these once threw while the reply was written, which counted as
+  // a failure of the agent; four took it out of service.
+  for (int i = 0; i < 5; ++i) {
+    const json reply = reply_to(agent, json{{"type", "ActivateAgent"}, {"agent_id", not_a_uuid}});
+    CHECK(reply["status"] == "error");
+    CHECK(reply["message"].get<std::string>().find("field 'agent_id' must be a UUID") !=
+          std::string::npos);
+  }
+  const json ping = reply_to(agent, inbox("ping"));
+  CHECK(ping["health"] == "ok");
+  CHECK(ping["counters"]["bad_input"] == 5);
+  const json status = json::parse(agent.status_json(0));
+  CHECK(status["last_error"].get<std::string>().find("must be a UUID") != std::string::npos);
+}
+
 TEST_CASE("ping answers name, id, cluster, version and counters, by payload or subject") {
   agent_core agent(sage(), {"9.9.9", "host:1"});
   json by_payload = reply_to(agent, inbox("ping"));

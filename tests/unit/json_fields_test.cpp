@@ -111,3 +111,25 @@ TEST_CASE("a value echoed in a message is quoted and cut short") {
   CHECK(echoed("sdlc") == "'sdlc'");
   CHECK(echoed(std::string(100, 'x'), 4) == "'xxxx...' (100 bytes)");
 }
+
+TEST_CASE("regression: a value cut inside a character is cut before it instead") {
+  // "é" is two bytes, "€" three: a cut at byte 4 falls inside the second
+  // "é", at byte 2 inside the "€".
+  CHECK(echoed("aééé", 4) == "'aé...' (7 bytes)");
+  CHECK(echoed("a€b", 2) == "'a...' (5 bytes)");
+  CHECK(echoed("a€b", 4) == "'a€...' (5 bytes)");
+  const std::string long_name = "a" + [] {
+    std::string s;
+    for (int i = 0; i < 60; ++i)
+      s += "é";
+    return s;
+  }();
+  CHECK_NOTHROW((void)nlohmann::json(echoed(long_name)).dump());
+}
+
+TEST_CASE("JSON text for replies replaces bytes that are not UTF-8 instead of throwing") {
+  const nlohmann::json reply = {{"status", "error"}, {"message", "unknown agent 'x\xff'"}};
+  CHECK_THROWS((void)reply.dump());
+  CHECK(json_text(reply) == "{\"message\":\"unknown agent 'x\xEF\xBF\xBD'\",\"status\":\"error\"}");
+  CHECK(json_text({{"a", "é"}}) == "{\"a\":\"é\"}");
+}

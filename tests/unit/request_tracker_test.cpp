@@ -47,6 +47,29 @@ TEST_CASE("the request tracker counts each request on its endpoint and times it 
     CHECK(tracker.latency(1).count == 0);
   }
 
+  SUBCASE("a reply larger than the server takes becomes an error reply that says so") {
+    nats.limit = 4096;
+    auto m = request("_INBOX.big");
+    tracker.dispatch(routes[0], m);
+    const std::string big = R"({"status":"ok","response":")" + std::string(4000, 'x') + "\"}";
+    CHECK(tracker.publish("_INBOX.big", big));
+    REQUIRE(nats.sent.size() == 1);
+    CHECK(nats.sent[0].subject == "_INBOX.big");
+    CHECK(nats.sent[0].payload.size() < 200);
+    CHECK(nats.sent[0].payload.find(R"("status":"error")") != std::string::npos);
+    CHECK(nats.sent[0].payload.find("the reply is 4029 bytes, more than the NATS server's "
+                                    "max_payload of 4096 bytes allows") != std::string::npos);
+    CHECK(tracker.pending() == 0);
+    CHECK(tracker.endpoint(0).errors == 1);
+    // Below the limit less the room for headers, replies pass as they are.
+    auto n = request("_INBOX.fits");
+    tracker.dispatch(routes[0], n);
+    const std::string fits = R"({"status":"ok","response":")" + std::string(3000, 'x') + "\"}";
+    CHECK(tracker.publish("_INBOX.fits", fits));
+    CHECK(nats.sent.back().payload == fits);
+    CHECK(tracker.endpoint(0).errors == 1);
+  }
+
   SUBCASE("an error reply counts as an error with its message") {
     auto m = request("_INBOX.2");
     tracker.dispatch(routes[0], m);
