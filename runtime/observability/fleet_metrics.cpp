@@ -147,6 +147,10 @@ std::vector<MetricFamily> fleet_metrics::Collect() const {
                           "Requests an agent holds now, queued or in progress", MetricType::Gauge);
   auto restarts = family("agent_runtime_agent_restarts_total",
                          "Times the agent's actor was restarted", MetricType::Counter);
+  auto failed = family("agent_runtime_agent_failed",
+                       "1 while the agent is out of service after failing more often than its "
+                       "restart limit allows, 0 otherwise",
+                       MetricType::Gauge);
   auto latency = family("agent_runtime_agent_request_duration_seconds",
                         "Time from a request's arrival to its reply", MetricType::Histogram);
   for (const agent_sample& a : now.agents) {
@@ -155,6 +159,7 @@ std::vector<MetricFamily> fleet_metrics::Collect() const {
     add_counter(busy, labels, static_cast<double>(a.busy));
     add_gauge(in_flight, labels, static_cast<double>(a.in_flight));
     add_counter(restarts, labels, static_cast<double>(a.restarts));
+    add_gauge(failed, labels, a.failed ? 1 : 0);
     ClientMetric m = labelled(labels);
     m.histogram = histogram_of(tracker_.latency(a.slot));
     latency.metric.push_back(std::move(m));
@@ -195,12 +200,14 @@ std::vector<MetricFamily> fleet_metrics::Collect() const {
   auto info = family("agent_runtime_info", "The runtime's version (always 1)", MetricType::Gauge);
   add_gauge(info, {{"version", now.version}}, 1);
 
-  std::vector<MetricFamily> out = {
-    std::move(requests),  std::move(errors),        std::move(busy),
-    std::move(in_flight), std::move(restarts),      std::move(latency),
-    std::move(enabled),   std::move(version),       std::move(cluster_restarts),
-    std::move(connected), std::move(reconnects),    std::move(slow),
-    std::move(untimed),   std::move(conversations), std::move(info)};
+  std::vector<MetricFamily> out = {std::move(requests),      std::move(errors),
+                                   std::move(busy),          std::move(in_flight),
+                                   std::move(restarts),      std::move(failed),
+                                   std::move(latency),       std::move(enabled),
+                                   std::move(version),       std::move(cluster_restarts),
+                                   std::move(connected),     std::move(reconnects),
+                                   std::move(slow),          std::move(untimed),
+                                   std::move(conversations), std::move(info)};
   if (now.events)
     add_event_families(out, *now.events);
   add_memory_families(out, now.memory, now.memory_returns);

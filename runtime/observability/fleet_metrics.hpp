@@ -27,6 +27,8 @@ struct agent_sample {
   std::size_t in_flight = 0;
   std::uint64_t busy = 0;
   std::uint32_t restarts = 0;
+  /// Taken out of service after too many failures.
+  bool failed = false;
 };
 
 /// One cluster at the moment of a scrape.

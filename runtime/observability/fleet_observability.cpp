@@ -104,14 +104,20 @@ std::string fleet_observability::not_ready_reason() const {
   if (!bridge_.link().connected)
     return "nats disconnected";
   std::size_t idle = 0;
+  std::size_t failed = 0;
   for (const cluster_entry& cluster : clusters_) {
     for (const std::string& agent : cluster.agents) {
       if (!routes_.current(agent))
         ++idle;
+      else if (auto load = routes_.load(agent);
+               load && load->failed.load(std::memory_order_relaxed))
+        ++failed;
     }
   }
   if (idle)
     return std::to_string(idle) + " agents not serving";
+  if (failed)
+    return std::to_string(failed) + " agents taken out of service (failed)";
   return {};
 }
 
@@ -157,7 +163,8 @@ fleet_sample fleet_observability::sample() const {
                      route->slot,
                      load->in_flight.load(std::memory_order_relaxed),
                      load->busy.load(std::memory_order_relaxed),
-                     load->restarts.load(std::memory_order_relaxed)};
+                     load->restarts.load(std::memory_order_relaxed),
+                     load->failed.load(std::memory_order_relaxed)};
       c.restarts += a.restarts;
       now.agents.push_back(std::move(a));
     }

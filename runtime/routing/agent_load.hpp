@@ -32,6 +32,9 @@ struct agent_load {
   std::atomic<std::uint64_t> busy{0};
   /// Times the agent's actor was restarted by its cluster.
   std::atomic<std::uint32_t> restarts{0};
+  /// Taken out of service by its cluster after failing more often than its
+  /// restart limit allows: it refuses every request until a new version.
+  std::atomic<bool> failed{false};
 };
 
 } // namespace agent_runtime

@@ -82,6 +82,7 @@ void on_failure(self_ptr self, const std::string& name, const std::string& what)
   supervised_agent& agent = it->second;
   if (!agent.policy.record_failure(st.services.clock())) {
     agent.failed = true;
+    agent.load->failed.store(true, std::memory_order_relaxed);
     const std::string why =
       "failed " + std::to_string(agent.policy.recent_failures()) + " times within " +
       std::to_string(st.supervision.restart_window.count()) + "s; last error: " + what;
@@ -215,6 +216,7 @@ void begin_swap(self_ptr self, cluster_version to, bool rollback, std::string wh
     // A new version gets a new chance: an agent taken out of service comes
     // back, with a fresh restart budget.
     agent.failed = false;
+    agent.load->failed.store(false, std::memory_order_relaxed);
     agent.policy = restart_policy(st.supervision.max_restarts, st.supervision.restart_window);
     hand_over(self, agent, std::move(code));
     ++swap.waiting;

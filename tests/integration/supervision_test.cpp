@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "support/http_get.hpp"
 #include "support/running_fleet.hpp"
 #include "support/test_providers.hpp"
 
@@ -63,7 +64,13 @@ TEST_CASE("an agent whose handler throws is restarted with its state, neighbours
 }
 
 TEST_CASE("an agent that fails more than the restart limit is marked failed, not restarted") {
-  running_fleet f(test_registry(std::make_shared<gated_provider>()));
+  running_fleet f(test_registry(std::make_shared<gated_provider>()),
+                  [](fleet_config& fleet) { fleet.settings.metrics_address = "127.0.0.1:0"; });
+  const std::string failed_gauge =
+    "agent_runtime_agent_failed{agent=\"ddd-expert\",cluster=\"domain-modeling\"} ";
+  auto metrics = http_get(f.runtime->metrics_address(), "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find(failed_gauge + "0\n") != std::string::npos);
   REQUIRE(f.send("ddd-expert", configure(faulty))["status"] == "ok");
   for (int i = 1; i <= 4; ++i)
     CHECK(f.send("ddd-expert", message(i))["status"] == "error");
@@ -77,6 +84,15 @@ TEST_CASE("an agent that fails more than the restart limit is marked failed, not
           "agent ddd-expert is failed: failed 4 times within 3600s; last error: provider blew up",
           0) == 0);
   CHECK(f.ping("domain-expert")["health"] == "ok");
+
+  // Operators see it: the gauge, and /readyz, since it serves no one.
+  metrics = http_get(f.runtime->metrics_address(), "/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find(failed_gauge + "1\n") != std::string::npos);
+  auto ready = http_get(f.runtime->metrics_address(), "/readyz");
+  REQUIRE(ready);
+  CHECK(ready->status == 503);
+  CHECK(ready->body == "not ready: 1 agents taken out of service (failed)\n");
 }
 
 TEST_CASE("one_for_all restarts every agent of the cluster when one fails") {
